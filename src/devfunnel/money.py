@@ -1,0 +1,56 @@
+"""Money as integer minor units with an ISO 4217 currency, never floats.
+
+Every amount column in the store is a ``BIGINT`` of minor units beside a ``CHAR(3)``
+currency; this module converts at the edges (imports, the API, display).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from devfunnel.errors import ValidationError
+
+# ISO 4217 exponents that differ from 2; everything else uses cents.
+_EXPONENTS = {
+    "BHD": 3, "CLP": 0, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "OMR": 3,
+    "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
+}  # fmt: skip
+
+
+def exponent(currency: str) -> int:
+    """Number of decimal places of a currency's minor unit."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: ``minor`` units of ``currency`` (1999 USD is $19.99)."""
+
+    minor: int
+    currency: str = "USD"
+
+    @classmethod
+    def parse(cls, amount: str | int | Decimal, currency: str = "USD") -> Money:
+        """Read a major-unit amount ("19.99", 19, Decimal) exactly, refusing floats."""
+        if isinstance(amount, float):
+            raise ValidationError("money amounts must not be floats; pass a string or Decimal")
+        code = currency.strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValidationError(f"{currency!r} is not an ISO 4217 currency code", value=currency)
+        try:
+            value = Decimal(str(amount).replace(",", "").strip())
+        except InvalidOperation:
+            raise ValidationError(f"{amount!r} is not an amount of money", value=amount) from None
+        if not value.is_finite():
+            raise ValidationError(f"{amount!r} is not a finite amount", value=amount)
+        scale = Decimal(10) ** exponent(code)
+        return cls(int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), code)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount in major units, exact."""
+        return Decimal(self.minor).scaleb(-exponent(self.currency))
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.{exponent(self.currency)}f} {self.currency}"

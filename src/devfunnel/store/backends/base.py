@@ -1,0 +1,75 @@
+"""What differs between the databases devfunnel runs on, and nothing else.
+
+Everything else in the store is written once in SQLAlchemy Core (records) or Ibis
+(analytics). A backend knows how to open its engine, append large Arrow tables fast
+(skipping rows whose unique key is already stored), open Ibis on the same database, and
+turn its driver's failures into devfunnel errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import ibis
+    import pyarrow as pa
+    import sqlalchemy as sa
+
+    from devfunnel.errors import DevfunnelError
+
+
+class Backend(Protocol):
+    """The per-database seam; see ``duckdb.py`` and ``postgres.py``."""
+
+    name: str
+
+    def create_engine(self, url: sa.URL) -> sa.Engine:
+        """An engine configured for this database (pooling, time zone, no network)."""
+
+    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
+               unique_on: Sequence[str] | None = None) -> int:
+        """Insert ``rows`` inside the caller's transaction; return how many were inserted.
+
+        With ``unique_on``, rows whose key is already stored, or repeated within ``rows``,
+        are skipped rather than failing the whole append.
+        """
+
+    def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
+        """An Ibis connection reading the same database."""
+
+    def translate(self, exc: BaseException, url: sa.URL) -> DevfunnelError | None:
+        """A devfunnel error for a driver failure we anticipate, else ``None``."""
+
+    def describe(self, url: sa.URL) -> str:
+        """The URL without secrets, for messages and logs."""
+
+
+def arrow_columns(table: sa.Table, rows: pa.Table) -> list[str]:
+    """The Arrow columns to insert, refusing any the table does not have."""
+    unknown = [c for c in rows.column_names if c not in table.c]
+    if unknown:
+        raise ValueError(f"columns {unknown} are not in table {table.name}")
+    return list(rows.column_names)
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dedupe_within(rows: pa.Table, unique_on: Sequence[str]) -> pa.Table:
+    """Keep the first row of each key; later repeats within one append are replays too."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if rows.num_rows < 2:
+        return rows
+    indexed = rows.select(list(unique_on)).append_column(
+        "__row", pa.array(range(rows.num_rows), type=pa.int64()))
+    firsts = indexed.group_by(list(unique_on), use_threads=False).aggregate([("__row", "min")])
+    keep = pc.sort_indices(firsts.column("__row_min"))
+    if len(keep) == rows.num_rows:
+        return rows
+    return rows.take(pc.take(firsts.column("__row_min"), keep))
+
+

@@ -1,0 +1,87 @@
+"""The embedded backend: one DuckDB file, opened by one process at a time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import sqlalchemy as sa
+
+from devfunnel.errors import DevfunnelError, StoreUnavailable
+from devfunnel.store.backends.base import arrow_columns, dedupe_within, quote
+
+#: Never download extensions at run time; json, icu and parquet are built in.
+_CONFIG = {"autoinstall_known_extensions": False, "TimeZone": "UTC"}
+
+
+class DuckDBBackend:
+    name = "duckdb"
+
+    def create_engine(self, url: sa.URL) -> sa.Engine:
+        database = url.database or ":memory:"
+        if database != ":memory:":
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(url, connect_args={"config": dict(_CONFIG)}, pool_pre_ping=False)
+
+    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
+               unique_on: Sequence[str] | None = None) -> int:
+        if rows.num_rows == 0:
+            return 0
+        columns = arrow_columns(table, rows)
+        if unique_on:
+            rows = dedupe_within(rows, unique_on)
+        raw = _duckdb(conn)
+        view = f"__append_{id(rows):x}"
+        raw.register(view, rows)
+        try:
+            names = ", ".join(quote(c) for c in columns)
+            select = ", ".join(f"s.{quote(c)}" for c in columns)
+            sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {select} FROM {view} s"
+            if unique_on:
+                # DuckDB's ON CONFLICT is very slow against large unique indexes; an anti-join
+                # on the same key is fast, and the unique constraint still backs it up.
+                on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in unique_on)
+                sql += f" WHERE NOT EXISTS (SELECT 1 FROM {quote(table.name)} t WHERE {on})"
+            result = raw.execute(sql).fetchone()
+            return int(result[0]) if result else 0
+        finally:
+            raw.unregister(view)
+
+    def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
+        raw = engine.raw_connection()
+        try:
+            # A cursor is a second connection to the same in-process database instance.
+            duplicate = _duckdb_raw(raw.driver_connection).cursor()
+        finally:
+            raw.close()
+        return ibis.duckdb.from_connection(duplicate)
+
+    def translate(self, exc: BaseException, url: sa.URL) -> DevfunnelError | None:
+        text = str(getattr(exc, "orig", None) or exc)
+        if "Could not set lock on file" in text or "Conflicting lock" in text:
+            pid = re.search(r"PID (\d+)", text)
+            holder = f" (process {pid.group(1)})" if pid else ""
+            return StoreUnavailable(
+                f"the database file {url.database} is in use by another devfunnel "
+                f"process{holder}; stop it (for example `devfunnel serve`) or use PostgreSQL "
+                "for concurrent access", database=self.describe(url))
+        if "Cannot open file" in text or "No such file or directory" in text:
+            return StoreUnavailable(f"cannot open the database file {url.database}: {text}",
+                                    database=self.describe(url))
+        return None
+
+    def describe(self, url: sa.URL) -> str:
+        return f"duckdb:///{url.database}"
+
+
+def _duckdb(conn: sa.Connection) -> Any:
+    return _duckdb_raw(conn.connection.driver_connection)
+
+
+def _duckdb_raw(driver: Any) -> Any:
+    """The duckdb connection under duckdb-engine's wrapper."""
+    return getattr(driver, "_ConnectionWrapper__c", driver)

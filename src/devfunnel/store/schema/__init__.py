@@ -1,0 +1,7 @@
+"""The store's tables, one module per area; ``metadata`` holds them all for Alembic."""
+
+from devfunnel.store.schema import admin, comp, events, identity, pipeline, revenue, scores, success
+from devfunnel.store.schema.columns import metadata
+
+__all__ = ["admin", "comp", "events", "identity", "metadata", "pipeline", "revenue", "scores",
+           "success"]
