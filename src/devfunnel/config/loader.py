@@ -213,9 +213,7 @@ def _from_pydantic(err: Mapping[str, Any], document: dict[str, Any]) -> Problem:
 def _exists(document: Any, key: Key) -> bool:
     node = document
     for part in key:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         else:
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
 from devfunnel.store.backends.base import arrow_columns, dedupe_within, quote
+
+log = logging.getLogger(__name__)
 
 #: Never download extensions at run time; json, icu and parquet are built in.
 _CONFIG = {"autoinstall_known_extensions": False, "TimeZone": "UTC"}
@@ -49,7 +52,10 @@ class DuckDBBackend:
             result = raw.execute(sql).fetchone()
             return int(result[0]) if result else 0
         finally:
-            raw.unregister(view)
+            try:
+                raw.unregister(view)
+            except Exception:
+                log.debug("could not unregister %s", view)
 
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         raw = engine.raw_connection()

@@ -14,7 +14,6 @@ from devfunnel.store.schema.columns import (
     minor,
     one_of,
     ref,
-    updated_at,
 )
 
 quotas = sa.Table(

@@ -2,7 +2,9 @@
 
 Events keep the identities they were sent with (``user_id``, ``anonymous_id``, ``email``,
 ``github_login``) rather than a resolved person id: resolution maps identities to people
-in ``identities``, so merging or unmerging people never rewrites the event log. This is
+in ``identities``, so merging or unmerging people never rewrites the event log.
+Each event's strongest identity is precomputed as ``identity_key`` so that resolving an
+event to its person is one equality join. This is
 also what lets the acknowledgement path do nothing but validate and append.
 """
 
@@ -49,7 +51,6 @@ events = sa.Table(
     sa.Column("type", sa.String(16), nullable=False),
     #: Track event name, or page/screen name.
     sa.Column("event", sa.String(256)),
-    sa.Column("channel", sa.String(16)),
     sa.Column("user_id", sa.String(256)),
     sa.Column("anonymous_id", sa.String(256)),
     #: Lower-cased email found in traits, properties or context, if any.
@@ -57,6 +58,9 @@ events = sa.Table(
     sa.Column("github_login", sa.String(100)),
     sa.Column("group_id", sa.String(256)),
     sa.Column("previous_id", sa.String(256)),
+    #: The identity the event resolves through, "kind:value", chosen at intake by
+    #: precedence user_id > email > github > anonymous_id; joined to ``identities.key``.
+    sa.Column("identity_key", sa.String(560), index=True),
     #: When it happened (after clock-skew correction) and when we received it.
     sa.Column("timestamp", Timestamp, nullable=False),
     sa.Column("sent_at", Timestamp),

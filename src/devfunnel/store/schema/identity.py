@@ -97,11 +97,12 @@ identities = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     #: Normalised value: lower-cased email, GitHub login, user id as sent.
     sa.Column("value", sa.String(512), nullable=False),
+    #: "kind:value", the form events and edges refer to identities by.
+    sa.Column("key", sa.String(560), nullable=False, unique=True),
     sa.Column("first_seen", Timestamp),
     sa.Column("last_seen", Timestamp),
     sa.Column("source", sa.String(64), nullable=False),
     created_at(),
-    sa.UniqueConstraint("kind", "value"),
     one_of("kind", IDENTITY_KINDS),
 )  # fmt: skip
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from devfunnel.store.schema.columns import (
-    Json,
     Timestamp,
     created_at,
     currency,

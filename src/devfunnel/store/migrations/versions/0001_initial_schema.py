@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 13:18:29.491150
+Create Date: 2026-11-22 13:19:57.135459
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "account_score_history",
         sa.Column("account_id", sa.Uuid(), nullable=False),
@@ -188,13 +187,13 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=256), nullable=False),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("event", sa.String(length=256), nullable=True),
-        sa.Column("channel", sa.String(length=16), nullable=True),
         sa.Column("user_id", sa.String(length=256), nullable=True),
         sa.Column("anonymous_id", sa.String(length=256), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("github_login", sa.String(length=100), nullable=True),
         sa.Column("group_id", sa.String(length=256), nullable=True),
         sa.Column("previous_id", sa.String(length=256), nullable=True),
+        sa.Column("identity_key", sa.String(length=560), nullable=True),
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -220,6 +219,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         sa.UniqueConstraint("source", "message_id", name=op.f("uq_events_source_message_id")),
     )
+    op.create_index(op.f("ix_events_identity_key"), "events", ["identity_key"], unique=False)
     op.create_table(
         "features",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -240,6 +240,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=512), nullable=False),
+        sa.Column("key", sa.String(length=560), nullable=False),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=True),
         sa.Column("source", sa.String(length=64), nullable=False),
@@ -249,7 +250,7 @@ def upgrade() -> None:
             name=op.f("ck_identities_kind_valid"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
-        sa.UniqueConstraint("kind", "value", name=op.f("uq_identities_kind_value")),
+        sa.UniqueConstraint("key", name=op.f("uq_identities_key")),
     )
     op.create_index(op.f("ix_identities_person_id"), "identities", ["person_id"], unique=False)
     op.create_table(
@@ -1171,7 +1172,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_index(
         op.f("ix_technical_validations_opportunity_id"), table_name="technical_validations"
     )
@@ -1252,6 +1252,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_identities_person_id"), table_name="identities")
     op.drop_table("identities")
     op.drop_table("features")
+    op.drop_index(op.f("ix_events_identity_key"), table_name="events")
     op.drop_table("events")
     op.drop_table("erasures")
     op.drop_index(op.f("ix_crm_outbox_status"), table_name="crm_outbox")

@@ -1,0 +1,1 @@
+"""Intake of developer signals: validate, normalise and durably append events."""
