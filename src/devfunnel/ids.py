@@ -26,4 +26,6 @@ def parse_id(value: str | uuid.UUID) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ValidationError(f"{value!r} is not a valid id (expected a UUID)", value=value) from None
+        raise ValidationError(
+            f"{value!r} is not a valid id (expected a UUID)", value=value
+        ) from None

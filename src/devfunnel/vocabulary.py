@@ -18,7 +18,14 @@ CHANNELS: Final = ("product", "docs", "github", "community", "events", "marketin
                    "billing", "support")  # fmt: skip
 
 #: Kinds of identity a person can be known by (``identities.kind``).
-IDENTITY_KINDS: Final = ("email", "user_id", "anonymous_id", "github", "crm_contact", "stripe_customer")
+IDENTITY_KINDS: Final = (
+    "email",
+    "user_id",
+    "anonymous_id",
+    "github",
+    "crm_contact",
+    "stripe_customer",
+)
 
 #: MEDDPICC elements, in the order sellers say them.
 MEDDPICC: Final = ("metrics", "economic_buyer", "decision_criteria", "decision_process",
@@ -34,7 +41,15 @@ QUALIFICATION_ELEMENTS: Final = MEDDPICC + BANT
 QUALIFICATION_SCORES: Final = (0, 1, 2)
 
 #: Roles of people who use devfunnel.
-ROLES: Final = ("admin", "sales_manager", "seller", "devrel", "product", "customer_success", "viewer")
+ROLES: Final = (
+    "admin",
+    "sales_manager",
+    "seller",
+    "devrel",
+    "product",
+    "customer_success",
+    "viewer",
+)
 
 #: Scopes an API key can hold; each includes the ones before it except ``ingest``.
 API_KEY_SCOPES: Final = ("ingest", "read", "write", "admin")

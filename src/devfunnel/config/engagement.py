@@ -40,8 +40,10 @@ class ActivityType(BaseModel):
     @model_validator(mode="after")
     def _recognisable(self) -> ActivityType:
         if not self.track and not self.pages:
-            raise ValueError(f"activity type {self.id!r} lists no track events and no pages, "
-                             "so no event could ever be recognised as it")
+            raise ValueError(
+                f"activity type {self.id!r} lists no track events and no pages, "
+                "so no event could ever be recognised as it"
+            )
         return self
 
 
@@ -71,8 +73,9 @@ class Milestone(BaseModel):
         if not (self.activities or self.channels or self.paid_plan):
             raise ValueError(f"milestone {self.id!r} needs activities, channels or paid_plan")
         if (self.min_active_weeks or self.min_value) and self.window_days is None:
-            raise ValueError(f"milestone {self.id!r}: min_active_weeks and min_value need "
-                             "window_days")
+            raise ValueError(
+                f"milestone {self.id!r}: min_active_weeks and min_value need window_days"
+            )
         return self
 
 
@@ -208,4 +211,3 @@ class IcpSettings(BaseModel):
     def _unique(self) -> IcpSettings:
         require_unique("ICP rule", [r.id for r in self.rules])
         return self
-

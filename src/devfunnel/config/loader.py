@@ -54,8 +54,7 @@ def find_config_file(explicit: Path | None, environ: Mapping[str, str]) -> Path 
     if environ.get("DEVFUNNEL_CONFIG"):
         path = Path(environ["DEVFUNNEL_CONFIG"])
         if not path.is_file():
-            raise ConfigError(f"configuration file {path} does not exist "
-                              "(from DEVFUNNEL_CONFIG)")
+            raise ConfigError(f"configuration file {path} does not exist (from DEVFUNNEL_CONFIG)")
         return path
     local = Path("devfunnel.toml")
     return local if local.is_file() else None
@@ -121,8 +120,9 @@ def _note_origin(node: Any, key: Key, source: str, origin: dict[Key, str]) -> No
             _note_origin(child, (*key, name), source, origin)
 
 
-def _merge(base: dict[str, Any], top: dict[str, Any], key: Key, source: str,
-           origin: dict[Key, str]) -> None:
+def _merge(
+    base: dict[str, Any], top: dict[str, Any], key: Key, source: str, origin: dict[Key, str]
+) -> None:
     for name, value in top.items():
         here = (*key, name)
         if isinstance(value, dict) and isinstance(base.get(name), dict):
@@ -135,14 +135,16 @@ def _merge(base: dict[str, Any], top: dict[str, Any], key: Key, source: str,
             _note_origin(value, here, source, origin)
 
 
-def _set(document: dict[str, Any], key: Key, value: Any, source: str,
-         origin: dict[Key, str]) -> None:
+def _set(
+    document: dict[str, Any], key: Key, value: Any, source: str, origin: dict[Key, str]
+) -> None:
     node = document
     for part in key[:-1]:
         child = node.setdefault(str(part), {})
         if not isinstance(child, dict):
-            raise ConfigError(f"{source}: {_dotted(key)} cannot be set because "
-                              f"{part!r} is not a table")
+            raise ConfigError(
+                f"{source}: {_dotted(key)} cannot be set because {part!r} is not a table"
+            )
         node = child
     node[str(key[-1])] = value
     origin[key] = source
@@ -213,7 +215,9 @@ def _from_pydantic(err: Mapping[str, Any], document: dict[str, Any]) -> Problem:
 def _exists(document: Any, key: Key) -> bool:
     node = document
     for part in key:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             return False
@@ -226,7 +230,7 @@ def _suggest(key: Key) -> str:
     for part in key[:-1]:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
+        field = model.model_fields.get(part)
         if field is None:
             return ""
         model = _model_of(field.annotation)
@@ -272,8 +276,9 @@ def _origin_of(key: Key, origin: Mapping[Key, str]) -> str:
     return BUILTIN
 
 
-def _config_error(problems: list[Problem], document: dict[str, Any],
-                  origin: Mapping[Key, str]) -> ConfigError:
+def _config_error(
+    problems: list[Problem], document: dict[str, Any], origin: Mapping[Key, str]
+) -> ConfigError:
     lines = []
     sources = []
     for problem in problems:
@@ -282,8 +287,11 @@ def _config_error(problems: list[Problem], document: dict[str, Any],
         shown = "" if problem.value is None else f" = {_show(problem.key, problem.value)}"
         lines.append(f"{source}: {_dotted(problem.key, document)}{shown}: {problem.reason}")
     files = sorted(set(sources))
-    return ConfigError(f"invalid configuration ({'; '.join(files)})", problems=lines,
-                       keys=[_dotted(p.key) for p in problems])
+    return ConfigError(
+        f"invalid configuration ({'; '.join(files)})",
+        problems=lines,
+        keys=[_dotted(p.key) for p in problems],
+    )
 
 
 def _show(key: Key, value: Any) -> str:

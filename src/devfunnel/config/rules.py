@@ -71,8 +71,10 @@ class Condition(BaseModel):
             raise ValueError(f"unknown field {self.field!r}; known fields: {known}")
         if self.op not in _OPS_BY_KIND[kind]:
             allowed = ", ".join(sorted(_OPS_BY_KIND[kind]))
-            raise ValueError(f"operator {self.op!r} does not apply to {kind} field "
-                             f"{self.field!r}; use one of: {allowed}")
+            raise ValueError(
+                f"operator {self.op!r} does not apply to {kind} field "
+                f"{self.field!r}; use one of: {allowed}"
+            )
         _check_value(self.field, kind, self.op, self.value)
         return self
 
@@ -104,8 +106,11 @@ def _check_value(field: str, kind: FieldKind, op: str, value: Any) -> None:
         if not isinstance(value, bool):
             raise ValueError(f"{field!r} exists: value must be true or false")
     elif op in ("in", "not_in", "contains_any"):
-        item_ok = (lambda v: isinstance(v, str)) if kind == "list" else scalar_ok
-        if not isinstance(value, list) or not value or not all(item_ok(v) for v in value):
+        if kind == "list":
+            items_ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            items_ok = isinstance(value, list) and all(scalar_ok(v) for v in value)
+        if not value or not items_ok:
             raise ValueError(f"{field!r} {op}: value must be a non-empty list of {kind} values")
     elif op == "between":
         if not (isinstance(value, list) and len(value) == 2 and all(scalar_ok(v) for v in value)):

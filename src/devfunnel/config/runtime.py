@@ -32,8 +32,9 @@ class CompanySettings(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like "
-                             "'Europe/Berlin')") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')"
+            ) from None
         return value
 
 
@@ -50,8 +51,10 @@ class DatabaseSettings(BaseModel):
     def _known_backend(cls, value: str) -> str:
         scheme = value.split("://", 1)[0] if "://" in value else ""
         if scheme not in _DB_SCHEMES:
-            raise ValueError(f"unsupported database URL scheme {scheme or value!r}; use "
-                             "duckdb:///path.duckdb or postgresql+psycopg://user@host/db")
+            raise ValueError(
+                f"unsupported database URL scheme {scheme or value!r}; use "
+                "duckdb:///path.duckdb or postgresql+psycopg://user@host/db"
+            )
         return value
 
 
@@ -98,8 +101,14 @@ class IdentitySettings(BaseModel):
     review_probability: Annotated[float, Field(gt=0.0, le=1.0)] = 0.80
     #: GitHub logins and user agents matching these patterns are bots, never people.
     bot_patterns: list[str] = Field(
-        default_factory=lambda: [r"\[bot\]$", r"-bot$", r"^dependabot", r"^renovate",
-                                 r"(?i)bot|crawler|spider|headless"])
+        default_factory=lambda: [
+            r"\[bot\]$",
+            r"-bot$",
+            r"^dependabot",
+            r"^renovate",
+            r"(?i)bot|crawler|spider|headless",
+        ]
+    )
 
     @field_validator("bot_patterns")
     @classmethod
@@ -108,8 +117,9 @@ class IdentitySettings(BaseModel):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"bot pattern {pattern!r} is not a valid regular "
-                                 f"expression: {exc}") from None
+                raise ValueError(
+                    f"bot pattern {pattern!r} is not a valid regular expression: {exc}"
+                ) from None
         return patterns
 
 

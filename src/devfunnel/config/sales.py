@@ -120,8 +120,9 @@ class PipelineSettings(BaseModel):
         require_unique("stage", [s.id for s in self.stages])
         outcomes = [s.outcome for s in self.stages]
         if outcomes.count("won") != 1 or outcomes.count("lost") != 1:
-            raise ValueError("stages need exactly one stage with outcome 'won' and one with "
-                             "outcome 'lost'")
+            raise ValueError(
+                "stages need exactly one stage with outcome 'won' and one with outcome 'lost'"
+            )
         if "open" not in outcomes:
             raise ValueError("stages need at least one open stage")
         first_closed = next(i for i, o in enumerate(outcomes) if o != "open")
@@ -234,8 +235,9 @@ class HandoffKind(BaseModel):
             check_choice("handoff packet field", name, HANDOFF_PACKET_FIELDS)
         for name in self.required_fields:
             if name not in self.packet_fields:
-                raise ValueError(f"handoff {self.id!r}: required field {name!r} is not in "
-                                 "packet_fields")
+                raise ValueError(
+                    f"handoff {self.id!r}: required field {name!r} is not in packet_fields"
+                )
         return self
 
 
@@ -251,8 +253,10 @@ class HandoffQualityWeights(BaseModel):
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> HandoffQualityWeights:
-        require_sum_one("handoffs.quality_weights", [self.completeness, self.time_to_accept,
-                                                     self.acceptance, self.next_stage_reached])
+        require_sum_one(
+            "handoffs.quality_weights",
+            [self.completeness, self.time_to_accept, self.acceptance, self.next_stage_reached],
+        )
         return self
 
 
@@ -294,6 +298,7 @@ class AlertSettings(BaseModel):
 
     #: Retry delays in seconds; after the last, a delivery goes to the dead-letter list.
     retry_seconds: list[Annotated[float, Field(gt=0)]] = Field(
-        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0]
+    )
     #: Destinations in digest mode receive one summary per this many minutes.
     digest_minutes: Annotated[int, Field(ge=1)] = 60

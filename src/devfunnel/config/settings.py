@@ -89,38 +89,56 @@ def cross_reference_problems(settings: Settings) -> list[Problem]:
     seen: set[str] = set()
     for i, activity in enumerate(settings.activity_types):
         if activity.id in seen:
-            problems.append(Problem(("activity_types", i, "id"), activity.id,
-                                    "activity type id appears twice"))
+            problems.append(
+                Problem(("activity_types", i, "id"), activity.id, "activity type id appears twice")
+            )
         seen.add(activity.id)
 
     for s, stage in enumerate(settings.journey.stages):
         for m, milestone in enumerate(stage.milestones):
             for a, activity_id in enumerate(milestone.activities):
                 if activity_id not in activity_ids:
-                    problems.append(Problem(
-                        ("journey", "stages", s, "milestones", m, "activities", a), activity_id,
-                        f"unknown activity type; defined: {', '.join(activity_ids)}"))
+                    problems.append(
+                        Problem(
+                            ("journey", "stages", s, "milestones", m, "activities", a),
+                            activity_id,
+                            f"unknown activity type; defined: {', '.join(activity_ids)}",
+                        )
+                    )
 
     stage_ids = settings.journey.stage_ids()
     for section in ("pqa", "pql"):
         value = getattr(settings.scoring, section).min_journey_stage
         if value not in stage_ids:
-            problems.append(Problem(("scoring", section, "min_journey_stage"), value,
-                                    f"unknown journey stage; defined: {', '.join(stage_ids)}"))
+            problems.append(
+                Problem(
+                    ("scoring", section, "min_journey_stage"),
+                    value,
+                    f"unknown journey stage; defined: {', '.join(stage_ids)}",
+                )
+            )
 
     categories = [c.id for c in settings.forecast.categories]
-    for i, stage in enumerate(settings.pipeline.stages):
-        if stage.forecast_category not in categories:
-            problems.append(Problem(("pipeline", "stages", i, "forecast_category"),
-                                    stage.forecast_category,
-                                    f"unknown forecast category; defined: {', '.join(categories)}"))
-        frameworks = {e for f in settings.qualification.frameworks for e in _elements(f)}
-        for element in stage.exit_criteria.min_qualification:
+    frameworks = {e for f in settings.qualification.frameworks for e in _elements(f)}
+    for i, deal_stage in enumerate(settings.pipeline.stages):
+        if deal_stage.forecast_category not in categories:
+            problems.append(
+                Problem(
+                    ("pipeline", "stages", i, "forecast_category"),
+                    deal_stage.forecast_category,
+                    f"unknown forecast category; defined: {', '.join(categories)}",
+                )
+            )
+        for element in deal_stage.exit_criteria.min_qualification:
             if element not in frameworks:
-                problems.append(Problem(
-                    ("pipeline", "stages", i, "exit_criteria", "min_qualification", element),
-                    element, "element of a qualification framework that is not enabled in "
-                             "qualification.frameworks"))
+                problems.append(
+                    Problem(
+                        ("pipeline", "stages", i, "exit_criteria", "min_qualification", element),
+                        element,
+                        "element of a qualification framework that is not enabled in "
+                        "qualification.frameworks",
+                    )
+                )
     return problems
 
 

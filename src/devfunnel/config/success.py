@@ -49,8 +49,10 @@ class HealthSettings(BaseModel):
     @model_validator(mode="after")
     def _bands(self) -> HealthSettings:
         if self.at_risk_below > self.healthy_at:
-            raise ValueError(f"health.at_risk_below ({self.at_risk_below:g}) must not exceed "
-                             f"health.healthy_at ({self.healthy_at:g})")
+            raise ValueError(
+                f"health.at_risk_below ({self.at_risk_below:g}) must not exceed "
+                f"health.healthy_at ({self.healthy_at:g})"
+            )
         return self
 
 
@@ -76,7 +78,8 @@ class CommissionPlan(BaseModel):
     accelerators: list[Accelerator] = Field(default_factory=list)
     #: Share of a booking credited by opportunity type (renewals often pay less).
     credit: dict[str, Annotated[float, Field(ge=0, le=2)]] = Field(
-        default_factory=lambda: {"new": 1.0, "expansion": 1.0, "renewal": 0.5})
+        default_factory=lambda: {"new": 1.0, "expansion": 1.0, "renewal": 0.5}
+    )
     #: Commission paid on a deal that churns within this many days is clawed back.
     clawback_days: Annotated[int, Field(ge=0)] = 90
     #: Attainment above this earns nothing more (unset: no cap).
@@ -90,8 +93,9 @@ class CommissionPlan(BaseModel):
             check_choice("opportunity type", kind, OPPORTUNITY_TYPES)
         steps = [a.from_attainment for a in self.accelerators]
         if steps != sorted(steps) or len(set(steps)) != len(steps):
-            raise ValueError(f"plan {self.id!r}: accelerators must rise strictly by "
-                             "from_attainment")
+            raise ValueError(
+                f"plan {self.id!r}: accelerators must rise strictly by from_attainment"
+            )
         return self
 
 

@@ -71,8 +71,7 @@ def normalise_email_column(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArra
 def normalise_github_column(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """Vectorised :func:`normalise_github`."""
     login = pc.utf8_lower(pc.utf8_ltrim(pc.utf8_trim_whitespace(column), characters="@"))
-    return pc.if_else(pc.greater(pc.utf8_length(login), 0), login,
-                      pa.scalar(None, pa.string()))
+    return pc.if_else(pc.greater(pc.utf8_length(login), 0), login, pa.scalar(None, pa.string()))
 
 
 def normalise_id_column(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:

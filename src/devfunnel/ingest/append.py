@@ -36,10 +36,20 @@ def append_events(store: Store, prepared: Prepared, *, source: str) -> IngestRes
     with store.transaction() as conn:
         inserted = store.append(conn, events, rows, unique_on=("source", "message_id"))
         if rows.num_rows:
-            conn.execute(ingest_batches.insert().values(
-                id=batch_id, source=source, received_at=received_at, event_count=inserted,
-                duplicate_count=rows.num_rows - inserted,
-                status="pending" if inserted else "done"))
-    return IngestResult(batch_id=batch_id, received=rows.num_rows + len(prepared.rejected),
-                        inserted=inserted, duplicates=rows.num_rows - inserted,
-                        rejected=prepared.rejected)
+            conn.execute(
+                ingest_batches.insert().values(
+                    id=batch_id,
+                    source=source,
+                    received_at=received_at,
+                    event_count=inserted,
+                    duplicate_count=rows.num_rows - inserted,
+                    status="pending" if inserted else "done",
+                )
+            )
+    return IngestResult(
+        batch_id=batch_id,
+        received=rows.num_rows + len(prepared.rejected),
+        inserted=inserted,
+        duplicates=rows.num_rows - inserted,
+        rejected=prepared.rejected,
+    )

@@ -85,9 +85,15 @@ def conform(raw: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def prepare(raw: pa.Table, *, source: str, received_at: datetime | None = None,
-            max_event_bytes: int = 32 * 1024, correct_clock_skew: bool = True,
-            batch_id: str | None = None) -> Prepared:
+def prepare(
+    raw: pa.Table,
+    *,
+    source: str,
+    received_at: datetime | None = None,
+    max_event_bytes: int = 32 * 1024,
+    correct_clock_skew: bool = True,
+    batch_id: str | None = None,
+) -> Prepared:
     """Validate and normalise Segment-shaped rows into ``events`` rows.
 
     Per-event problems reject only that event (as Segment's batch endpoint does); the
@@ -110,18 +116,29 @@ def prepare(raw: pa.Table, *, source: str, received_at: datetime | None = None,
     checks: list[tuple[pa.ChunkedArray, str]] = [
         (pc.is_in(kind, pa.array(EVENT_TYPES)), "type must be one of " + ", ".join(EVENT_TYPES)),
         (has_identity, "userId or anonymousId is required"),
-        (pc.or_(pc.not_equal(kind, "track"), pc.is_valid(_nonempty(col("event")))),
-         "event is required for track calls"),
-        (pc.or_(pc.not_equal(kind, "group"), pc.is_valid(_nonempty(col("groupId")))),
-         "groupId is required for group calls"),
-        (pc.or_(pc.not_equal(kind, "alias"), pc.is_valid(_nonempty(col("previousId")))),
-         "previousId is required for alias calls"),
-        (pc.or_(pc.not_equal(kind, "alias"), pc.is_valid(user_id)),
-         "userId is required for alias calls"),
+        (
+            pc.or_(pc.not_equal(kind, "track"), pc.is_valid(_nonempty(col("event")))),
+            "event is required for track calls",
+        ),
+        (
+            pc.or_(pc.not_equal(kind, "group"), pc.is_valid(_nonempty(col("groupId")))),
+            "groupId is required for group calls",
+        ),
+        (
+            pc.or_(pc.not_equal(kind, "alias"), pc.is_valid(_nonempty(col("previousId")))),
+            "previousId is required for alias calls",
+        ),
+        (
+            pc.or_(pc.not_equal(kind, "alias"), pc.is_valid(user_id)),
+            "userId is required for alias calls",
+        ),
         (pc.less_equal(size, max_event_bytes), f"event is larger than {max_event_bytes} bytes"),
     ]
-    ok = pa.chunked_array([pa.array([True] * n, pa.bool_())]) if n else pa.chunked_array(
-        [], pa.bool_())
+    ok = (
+        pa.chunked_array([pa.array([True] * n, pa.bool_())])
+        if n
+        else pa.chunked_array([], pa.bool_())
+    )
     rejected: list[Rejected] = []
     reasons: dict[int, str] = {}
     for passed, reason in checks:
@@ -143,12 +160,12 @@ def prepare(raw: pa.Table, *, source: str, received_at: datetime | None = None,
         timestamp = pc.if_else(pc.is_valid(col("sentAt")), corrected, timestamp)
 
     page_like = pc.is_in(kind, pa.array(["page", "screen"]))
-    event_name = pc.if_else(page_like, pc.coalesce(_nonempty(col("category")), col("name")),
-                            col("event"))
+    event_name = pc.if_else(
+        page_like, pc.coalesce(_nonempty(col("category")), col("name")), col("event")
+    )
     message_id = _with_generated_ids(_nonempty(col("messageId")))
     batch = batch_id or str(new_id())
-    identity = {"user_id": user_id, "email": email, "github": github,
-                "anonymous_id": anonymous_id}
+    identity = {"user_id": user_id, "email": email, "github": github, "anonymous_id": anonymous_id}
 
     rows = pa.table({
         "batch_id": pa.repeat(pa.scalar(batch, pa.string()), n),
@@ -181,8 +198,7 @@ def _len(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _nonempty(column: pa.ChunkedArray) -> pa.ChunkedArray:
     trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.greater(pc.utf8_length(trimmed), 0), trimmed,
-                      pa.scalar(None, pa.string()))
+    return pc.if_else(pc.greater(pc.utf8_length(trimmed), 0), trimmed, pa.scalar(None, pa.string()))
 
 
 def _with_generated_ids(message_ids: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -53,6 +53,9 @@ def require_current(store: Store) -> None:
     head = head_revision()
     if current != head:
         state = "has no devfunnel schema" if current is None else f"is at revision {current}"
-        raise SchemaOutOfDate(f"the database {store.describe()} {state}; this version needs "
-                              f"{head}. Run `devfunnel init` to create or migrate it.",
-                              current=current, expected=head)
+        raise SchemaOutOfDate(
+            f"the database {store.describe()} {state}; this version needs "
+            f"{head}. Run `devfunnel init` to create or migrate it.",
+            current=current,
+            expected=head,
+        )

@@ -37,7 +37,7 @@ class Store:
             self.engine = self.backend.create_engine(self.url)
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any driver failure to open becomes StoreError
             raise self.translate(exc) from None
 
     @property
@@ -70,8 +70,13 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             raise self.translate(exc) from exc
 
-    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
-               unique_on: Sequence[str] | None = None) -> int:
+    def append(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: pa.Table,
+        unique_on: Sequence[str] | None = None,
+    ) -> int:
         """Bulk-insert Arrow rows in the caller's transaction; see ``Backend.append``."""
         try:
             return self.backend.append(conn, table, rows, unique_on)
@@ -94,8 +99,9 @@ class Store:
             return known
         orig: Any = getattr(exc, "orig", None) or exc
         first_line = str(orig).strip().splitlines()[0] if str(orig).strip() else repr(orig)
-        return StoreError(f"database error on {self.describe()}: {first_line}",
-                          database=self.describe())
+        return StoreError(
+            f"database error on {self.describe()}: {first_line}", database=self.describe()
+        )
 
     def close(self) -> None:
         if self._ibis is not None:

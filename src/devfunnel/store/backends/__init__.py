@@ -17,8 +17,10 @@ def normalise_url(raw: str) -> sa.URL:
     try:
         url = sa.make_url(raw)
     except sa.exc.ArgumentError:
-        raise ConfigError(f"{raw!r} is not a database URL; use duckdb:///path.duckdb or "
-                          "postgresql+psycopg://user@host/db") from None
+        raise ConfigError(
+            f"{raw!r} is not a database URL; use duckdb:///path.duckdb or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url

@@ -27,8 +27,13 @@ class Backend(Protocol):
     def create_engine(self, url: sa.URL) -> sa.Engine:
         """An engine configured for this database (pooling, time zone, no network)."""
 
-    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
-               unique_on: Sequence[str] | None = None) -> int:
+    def append(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: pa.Table,
+        unique_on: Sequence[str] | None = None,
+    ) -> int:
         """Insert ``rows`` inside the caller's transaction; return how many were inserted.
 
         With ``unique_on``, rows whose key is already stored, or repeated within ``rows``,
@@ -65,11 +70,10 @@ def dedupe_within(rows: pa.Table, unique_on: Sequence[str]) -> pa.Table:
     if rows.num_rows < 2:
         return rows
     indexed = rows.select(list(unique_on)).append_column(
-        "__row", pa.array(range(rows.num_rows), type=pa.int64()))
+        "__row", pa.array(range(rows.num_rows), type=pa.int64())
+    )
     firsts = indexed.group_by(list(unique_on), use_threads=False).aggregate([("__row", "min")])
     keep = pc.sort_indices(firsts.column("__row_min"))
     if len(keep) == rows.num_rows:
         return rows
     return rows.take(pc.take(firsts.column("__row_min"), keep))
-
-

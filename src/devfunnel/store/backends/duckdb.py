@@ -30,8 +30,13 @@ class DuckDBBackend:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(url, connect_args={"config": dict(_CONFIG)}, pool_pre_ping=False)
 
-    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
-               unique_on: Sequence[str] | None = None) -> int:
+    def append(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: pa.Table,
+        unique_on: Sequence[str] | None = None,
+    ) -> int:
         if rows.num_rows == 0:
             return 0
         columns = arrow_columns(table, rows)
@@ -54,7 +59,7 @@ class DuckDBBackend:
         finally:
             try:
                 raw.unregister(view)
-            except Exception:
+            except Exception:  # noqa: BLE001 - keep the original error of an aborted transaction
                 log.debug("could not unregister %s", view)
 
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
@@ -74,10 +79,13 @@ class DuckDBBackend:
             return StoreUnavailable(
                 f"the database file {url.database} is in use by another devfunnel "
                 f"process{holder}; stop it (for example `devfunnel serve`) or use PostgreSQL "
-                "for concurrent access", database=self.describe(url))
+                "for concurrent access",
+                database=self.describe(url),
+            )
         if "Cannot open file" in text or "No such file or directory" in text:
-            return StoreUnavailable(f"cannot open the database file {url.database}: {text}",
-                                    database=self.describe(url))
+            return StoreUnavailable(
+                f"cannot open the database file {url.database}: {text}", database=self.describe(url)
+            )
         return None
 
     def describe(self, url: sa.URL) -> str:

@@ -26,8 +26,13 @@ class PostgresBackend:
             connect_args={"options": "-c timezone=UTC", "connect_timeout": 10},
         )
 
-    def append(self, conn: sa.Connection, table: sa.Table, rows: pa.Table,
-               unique_on: Sequence[str] | None = None) -> int:
+    def append(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: pa.Table,
+        unique_on: Sequence[str] | None = None,
+    ) -> int:
         """COPY into a temporary table, then insert what is new in one statement.
 
         COPY in CSV written by Arrow's C++ writer is an order of magnitude faster than
@@ -41,11 +46,14 @@ class PostgresBackend:
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
-                        f"(LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+                f"(LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
             cur.execute(f"TRUNCATE {stage}")
-            with cur.copy(f"COPY {stage} ({names}) FROM STDIN WITH (FORMAT csv, HEADER false)"
-                          ) as copy:
+            with cur.copy(
+                f"COPY {stage} ({names}) FROM STDIN WITH (FORMAT csv, HEADER false)"
+            ) as copy:
                 for chunk in _csv_chunks(rows):
                     copy.write(chunk)
             conflict = ""
@@ -53,7 +61,7 @@ class PostgresBackend:
                 keys = ", ".join(quote(c) for c in unique_on)
                 conflict = f" ON CONFLICT ({keys}) DO NOTHING"
                 # Replays inside one append: keep one row per key before inserting.
-                select = (f"SELECT DISTINCT ON ({keys}) {names} FROM {stage}")
+                select = f"SELECT DISTINCT ON ({keys}) {names} FROM {stage}"
             else:
                 select = f"SELECT {names} FROM {stage}"
             cur.execute(f"INSERT INTO {quote(table.name)} ({names}) {select}{conflict}")
@@ -64,21 +72,29 @@ class PostgresBackend:
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         url = engine.url
         return ibis.postgres.connect(
-            host=url.host or "localhost", port=url.port or 5432, user=url.username,
-            password=url.password, database=url.database)
+            host=url.host or "localhost",
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+        )
 
     def translate(self, exc: BaseException, url: sa.URL) -> DevfunnelError | None:
         orig = getattr(exc, "orig", None) or exc
         text = str(orig).strip()
         if isinstance(exc, sa.exc.OperationalError) or "connection" in type(orig).__name__.lower():
             if "does not exist" in text and "database" in text:
-                return StoreUnavailable(f"PostgreSQL database {url.database!r} does not exist "
-                                        f"at {url.host}:{url.port or 5432}; create it first "
-                                        "(createdb) and run `devfunnel init`",
-                                        database=self.describe(url))
-            return StoreUnavailable(f"cannot connect to PostgreSQL at {self.describe(url)}: "
-                                    f"{text.splitlines()[0] if text else type(orig).__name__}",
-                                    database=self.describe(url))
+                return StoreUnavailable(
+                    f"PostgreSQL database {url.database!r} does not exist "
+                    f"at {url.host}:{url.port or 5432}; create it first "
+                    "(createdb) and run `devfunnel init`",
+                    database=self.describe(url),
+                )
+            return StoreUnavailable(
+                f"cannot connect to PostgreSQL at {self.describe(url)}: "
+                f"{text.splitlines()[0] if text else type(orig).__name__}",
+                database=self.describe(url),
+            )
         return None
 
     def describe(self, url: sa.URL) -> str:
@@ -90,8 +106,10 @@ def _csv_chunks(rows: pa.Table, chunk_rows: int = 50_000) -> list[bytes]:
     out = []
     for start in range(0, rows.num_rows, chunk_rows):
         buffer = io.BytesIO()
-        pacsv.write_csv(rows.slice(start, chunk_rows), buffer,
-                        write_options=pacsv.WriteOptions(include_header=False,
-                                                         quoting_style="needed"))
+        pacsv.write_csv(
+            rows.slice(start, chunk_rows),
+            buffer,
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         out.append(buffer.getvalue())
     return out

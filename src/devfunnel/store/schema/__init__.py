@@ -3,5 +3,14 @@
 from devfunnel.store.schema import admin, comp, events, identity, pipeline, revenue, scores, success
 from devfunnel.store.schema.columns import metadata
 
-__all__ = ["admin", "comp", "events", "identity", "metadata", "pipeline", "revenue", "scores",
-           "success"]
+__all__ = [
+    "admin",
+    "comp",
+    "events",
+    "identity",
+    "metadata",
+    "pipeline",
+    "revenue",
+    "scores",
+    "success",
+]

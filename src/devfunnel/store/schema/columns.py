@@ -63,8 +63,9 @@ def currency(nullable: bool = False) -> sa.Column[Any]:
     return sa.Column("currency", sa.String(3), nullable=nullable)
 
 
-def one_of(column: str, values: tuple[str, ...] | list[str], name: str | None = None
-           ) -> sa.CheckConstraint:
+def one_of(
+    column: str, values: tuple[str, ...] | list[str], name: str | None = None
+) -> sa.CheckConstraint:
     """A check constraint limiting a text column to a fixed vocabulary."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
