@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -106,8 +108,9 @@ def prepare(
 
     user_id = normalise_id_column(col("userId"))
     anonymous_id = normalise_id_column(col("anonymousId"))
-    email = normalise_email_column(col("email"))
-    github = normalise_github_column(col("githubLogin"))
+    trait_email, trait_github = _trait_identities(col("traits"), col("context"))
+    email = normalise_email_column(pc.coalesce(col("email"), trait_email))
+    github = normalise_github_column(pc.coalesce(col("githubLogin"), trait_github))
     kind = pc.utf8_lower(pc.utf8_trim_whitespace(col("type")))
     has_identity = pc.or_(pc.is_valid(user_id), pc.is_valid(anonymous_id))
     has_identity = pc.or_(has_identity, pc.or_(pc.is_valid(email), pc.is_valid(github)))
@@ -133,6 +136,7 @@ def prepare(
             "userId is required for alias calls",
         ),
         (pc.less_equal(size, max_event_bytes), f"event is larger than {max_event_bytes} bytes"),
+        *_length_checks(col),
     ]
     ok = (
         pa.chunked_array([pa.array([True] * n, pa.bool_())])
@@ -190,6 +194,56 @@ def prepare(
     if rejected:
         rows = rows.filter(ok)
     return Prepared(rows=rows, rejected=rejected)
+
+
+#: Longest value each text field may have (the store's column widths).
+FIELD_LIMITS = {"messageId": 256, "event": 256, "name": 256, "category": 256, "userId": 256,
+                "anonymousId": 256, "groupId": 256, "previousId": 256, "email": 320,
+                "githubLogin": 100}  # fmt: skip
+
+
+def _length_checks(col: Any) -> list[tuple[pa.ChunkedArray, str]]:
+    return [
+        (
+            pc.less_equal(pc.fill_null(pc.utf8_length(col(name)), 0), limit),
+            f"{name} is longer than {limit} characters",
+        )
+        for name, limit in FIELD_LIMITS.items()
+    ]
+
+
+_GITHUB_TRAITS = ("github", "githubLogin", "github_login")
+
+
+def _trait_identities(
+    traits: pa.ChunkedArray, context: pa.ChunkedArray
+) -> tuple[pa.Array, pa.Array]:
+    """Email and GitHub login from ``traits`` (or ``context.traits``), as Segment sends them.
+
+    Only rows whose JSON text mentions such a key are parsed, so a bulk load of usage
+    events pays almost nothing for this.
+    """
+    n = len(traits)
+    emails: list[str | None] = [None] * n
+    logins: list[str | None] = [None] * n
+    for column, nested in ((traits, False), (context, True)):
+        hits = pc.or_(pc.match_substring(column, '"email"'), pc.match_substring(column, '"github'))
+        for index in pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist():
+            try:
+                data = orjson.loads(column[index].as_py())
+            except orjson.JSONDecodeError:
+                continue
+            if nested:
+                data = data.get("traits") if isinstance(data, dict) else None
+            if not isinstance(data, dict):
+                continue
+            if emails[index] is None and isinstance(data.get("email"), str):
+                emails[index] = data["email"]
+            if logins[index] is None:
+                logins[index] = next(
+                    (data[k] for k in _GITHUB_TRAITS if isinstance(data.get(k), str)), None
+                )
+    return pa.array(emails, pa.string()), pa.array(logins, pa.string())
 
 
 def _len(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 log = logging.getLogger(__name__)
+_LOCKS: dict[str, threading.Lock] = {}
 
 
 class Store:
@@ -60,6 +61,14 @@ class Store:
             raise self.translate(exc) from exc
 
     @contextmanager
+    def exclusive(self, name: str) -> Iterator[sa.Connection]:
+        """A transaction that no other thread or process runs under the same ``name`` at
+        the same time (identity resolution, scoring)."""
+        with _LOCKS.setdefault(name, threading.Lock()), self.transaction() as conn:
+            self.backend.lock(conn, name)
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A connection for reads."""
         try:
@@ -80,6 +89,17 @@ class Store:
         """Bulk-insert Arrow rows in the caller's transaction; see ``Backend.append``."""
         try:
             return self.backend.append(conn, table, rows, unique_on)
+        except DevfunnelError:
+            raise
+        except Exception as exc:
+            raise self.translate(exc) from exc
+
+    def update(
+        self, conn: sa.Connection, table: sa.Table, rows: pa.Table, key: Sequence[str] = ("id",)
+    ) -> int:
+        """Bulk-update rows matched by ``key`` in the caller's transaction."""
+        try:
+            return self.backend.update(conn, table, rows, key)
         except DevfunnelError:
             raise
         except Exception as exc:

@@ -40,6 +40,16 @@ class Backend(Protocol):
         are skipped rather than failing the whole append.
         """
 
+    def update(
+        self, conn: sa.Connection, table: sa.Table, rows: pa.Table, key: Sequence[str] = ("id",)
+    ) -> int:
+        """Set the non-key columns of ``rows`` on the rows matching ``key``, in one statement;
+        return how many rows were updated."""
+
+    def lock(self, conn: sa.Connection, name: str) -> None:
+        """Hold a database-wide lock called ``name`` until the transaction ends, so that
+        processes sharing the database serialise work such as identity resolution."""
+
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         """An Ibis connection reading the same database."""
 

@@ -62,6 +62,36 @@ class DuckDBBackend:
             except Exception:  # noqa: BLE001 - keep the original error of an aborted transaction
                 log.debug("could not unregister %s", view)
 
+    def update(
+        self, conn: sa.Connection, table: sa.Table, rows: pa.Table, key: Sequence[str] = ("id",)
+    ) -> int:
+        if rows.num_rows == 0:
+            return 0
+        columns = arrow_columns(table, rows)
+        dialect = conn.dialect
+        raw = _duckdb(conn)
+        view = f"__update_{id(rows):x}"
+        raw.register(view, rows)
+        try:
+
+            def typed(c: str) -> str:
+                return f"CAST(s.{quote(c)} AS {table.c[c].type.compile(dialect=dialect)})"
+
+            sets = ", ".join(f"{quote(c)} = {typed(c)}" for c in columns if c not in key)
+            where = " AND ".join(f"{quote(table.name)}.{quote(k)} = {typed(k)}" for k in key)
+            result = raw.execute(
+                f"UPDATE {quote(table.name)} SET {sets} FROM {view} s WHERE {where}"
+            ).fetchone()
+            return int(result[0]) if result else 0
+        finally:
+            try:
+                raw.unregister(view)
+            except Exception:  # noqa: BLE001 - keep the original error of an aborted transaction
+                log.debug("could not unregister %s", view)
+
+    def lock(self, conn: sa.Connection, name: str) -> None:
+        """Nothing to do: only one process can open a DuckDB file for writing."""
+
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         raw = engine.raw_connection()
         try:

@@ -69,6 +69,38 @@ class PostgresBackend:
             cur.execute(f"TRUNCATE {stage}")
         return int(inserted)
 
+    def update(
+        self, conn: sa.Connection, table: sa.Table, rows: pa.Table, key: Sequence[str] = ("id",)
+    ) -> int:
+        if rows.num_rows == 0:
+            return 0
+        columns = arrow_columns(table, rows)
+        names = ", ".join(quote(c) for c in columns)
+        stage = f"__update_{table.name}"
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cur:
+            # Column types without the table's constraints: only some columns are staged.
+            cur.execute(f"DROP TABLE IF EXISTS {stage}")
+            cur.execute(
+                f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
+                f"SELECT {names} FROM {quote(table.name)} WITH NO DATA"
+            )
+            with cur.copy(
+                f"COPY {stage} ({names}) FROM STDIN WITH (FORMAT csv, HEADER false)"
+            ) as copy:
+                for chunk in _csv_chunks(rows):
+                    copy.write(chunk)
+            sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns if c not in key)
+            where = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in key)
+            cur.execute(f"UPDATE {quote(table.name)} t SET {sets} FROM {stage} s WHERE {where}")
+            updated = cur.rowcount
+            cur.execute(f"DROP TABLE {stage}")
+        return int(updated)
+
+    def lock(self, conn: sa.Connection, name: str) -> None:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         url = engine.url
         return ibis.postgres.connect(

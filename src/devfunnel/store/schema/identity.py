@@ -53,13 +53,17 @@ accounts = sa.Table(
     updated_at(),
 )  # fmt: skip
 
-account_domains = sa.Table(
-    "account_domains", metadata,
-    sa.Column("domain", sa.String(253), primary_key=True),
+account_keys = sa.Table(
+    "account_keys", metadata,
+    #: What identifies the account in some system: domain (registrable, public-suffix
+    #: aware), group (Segment groupId), hubspot, salesforce, stripe.
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(253), primary_key=True),
     ref("account_id", "accounts", nullable=False),
-    #: manual entries win over anything the resolver derives.
+    #: manual keys win over anything the resolver derives.
     sa.Column("source", sa.String(32), nullable=False),
     created_at(),
+    one_of("kind", ("domain", "group", "hubspot", "salesforce", "stripe", "crm")),
 )  # fmt: skip
 
 people = sa.Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 13:19:57.135459
+Create Date: 2026-11-22 13:21:10.226529
 """
 
 from __future__ import annotations
@@ -550,18 +550,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_quotas_user_id"), "quotas", ["user_id"], unique=False)
     op.create_table(
-        "account_domains",
-        sa.Column("domain", sa.String(length=253), nullable=False),
+        "account_keys",
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=253), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_account_domains_account_id_accounts")
+        sa.CheckConstraint(
+            "kind IN ('domain', 'group', 'hubspot', 'salesforce', 'stripe', 'crm')",
+            name=op.f("ck_account_keys_kind_valid"),
         ),
-        sa.PrimaryKeyConstraint("domain", name=op.f("pk_account_domains")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_account_keys_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("kind", "value", name=op.f("pk_account_keys")),
     )
     op.create_index(
-        op.f("ix_account_domains_account_id"), "account_domains", ["account_id"], unique=False
+        op.f("ix_account_keys_account_id"), "account_keys", ["account_id"], unique=False
     )
     op.create_table(
         "account_scores",
@@ -1222,8 +1227,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_feedback_items_account_id"), table_name="feedback_items")
     op.drop_table("feedback_items")
     op.drop_table("account_scores")
-    op.drop_index(op.f("ix_account_domains_account_id"), table_name="account_domains")
-    op.drop_table("account_domains")
+    op.drop_index(op.f("ix_account_keys_account_id"), table_name="account_keys")
+    op.drop_table("account_keys")
     op.drop_index(op.f("ix_quotas_user_id"), table_name="quotas")
     op.drop_table("quotas")
     op.drop_index(op.f("ix_programs_feature_id"), table_name="programs")

@@ -1,0 +1,261 @@
+"""Which account each person belongs to.
+
+Precedence, strongest first: a manual assignment, a CRM record, a Segment ``group`` call,
+then the registrable domain of the person's most recent company email. Free-mail and
+disposable domains never create or imply an account. An account is found by any of its
+keys (``account_keys``: domain, group id, CRM ids) and created only when none matches.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import sqlalchemy as sa
+
+from devfunnel.config import Settings
+from devfunnel.identity.domains import DomainClassifier, domain_from_url, name_from_domain
+from devfunnel.ids import new_id
+from devfunnel.store import Store
+from devfunnel.store.query import chunked
+from devfunnel.store.schema.events import events
+from devfunnel.store.schema.identity import account_keys, accounts, identities, people
+
+#: A higher rank wins; the resolver never overrides manual or CRM assignments.
+RANK = {"manual": 4, "crm": 3, "group": 2, "email_domain": 1}
+
+
+@dataclass
+class AssignmentOutcome:
+    new_accounts: int = 0
+    touched_accounts: list[uuid.UUID] = field(default_factory=list)
+
+
+class AccountDirectory:
+    """Finds accounts by key within one transaction, creating them in bulk at the end."""
+
+    def __init__(self, conn: sa.Connection, now: datetime) -> None:
+        self.conn = conn
+        self.now = now
+        self._cache: dict[tuple[str, str], uuid.UUID | None] = {}
+        self.new_accounts: list[dict[str, Any]] = []
+        self.new_keys: list[dict[str, Any]] = []
+
+    def preload(self, kind: str, values: list[str]) -> None:
+        missing = [v for v in values if (kind, v) not in self._cache]
+        for v in missing:
+            self._cache[(kind, v)] = None
+        k = account_keys.c
+        for part in chunked(missing):
+            for value, account_id in self.conn.execute(
+                sa.select(k.value, k.account_id).where(k.kind == kind, k.value.in_(part))
+            ):
+                self._cache[(kind, value)] = account_id
+
+    def find(self, kind: str, value: str) -> uuid.UUID | None:
+        if (kind, value) not in self._cache:
+            self.preload(kind, [value])
+        return self._cache[(kind, value)]
+
+    def create(
+        self, *, name: str, source: str, keys: list[tuple[str, str]], **firmographics: Any
+    ) -> uuid.UUID:
+        account_id = new_id()
+        domain = next((v for k, v in keys if k == "domain"), None)
+        self.new_accounts.append({
+            "id": str(account_id), "name": name[:300], "domain": domain, "source": source,
+            "named_account": False, "created_at": self.now, "updated_at": self.now,
+            **firmographics})  # fmt: skip
+        for kind, value in keys:
+            self.add_key(account_id, kind, value, source)
+        return account_id
+
+    def add_key(self, account_id: uuid.UUID, kind: str, value: str, source: str) -> None:
+        if self.find(kind, value) is None:
+            self._cache[(kind, value)] = account_id
+            self.new_keys.append(
+                {
+                    "kind": kind,
+                    "value": value,
+                    "account_id": str(account_id),
+                    "source": source,
+                    "created_at": self.now,
+                }
+            )
+
+    def flush(self, store: Store) -> int:
+        if self.new_accounts:
+            columns = sorted({c for row in self.new_accounts for c in row})
+            rows = [{c: row.get(c) for c in columns} for row in self.new_accounts]
+            store.append(self.conn, accounts, pa.Table.from_pylist(rows))
+        if self.new_keys:
+            store.append(
+                self.conn,
+                account_keys,
+                pa.Table.from_pylist(self.new_keys),
+                unique_on=("kind", "value"),
+            )
+        created = len(self.new_accounts)
+        self.new_accounts, self.new_keys = [], []
+        return created
+
+
+def assign(
+    store: Store,
+    conn: sa.Connection,
+    settings: Settings,
+    batch_ids: list[uuid.UUID],
+    person_ids: list[uuid.UUID],
+    now: datetime,
+) -> AssignmentOutcome:
+    """Assign accounts to the touched people from group calls and email domains."""
+    outcome = AssignmentOutcome()
+    if not person_ids:
+        return outcome
+    classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
+    directory = AccountDirectory(conn, now)
+    group_of = _group_accounts(conn, batch_ids, directory, classifier)
+
+    current: dict[uuid.UUID, tuple[uuid.UUID | None, str | None]] = {}
+    emails: dict[uuid.UUID, list[tuple[str, datetime | None]]] = defaultdict(list)
+    for part in chunked(person_ids):
+        p = people.c
+        for pid, account_id, source in conn.execute(
+            sa.select(p.id, p.account_id, p.account_source).where(p.id.in_(part))
+        ):
+            current[pid] = (account_id, source)
+        i = identities.c
+        for pid, value, seen in conn.execute(
+            sa.select(i.person_id, i.value, i.last_seen).where(
+                i.person_id.in_(part), i.kind == "email"
+            )
+        ):
+            emails[pid].append((value, seen))
+
+    domain_of: dict[uuid.UUID, str] = {}
+    for pid, addresses in emails.items():
+        ranked = sorted(addresses, key=lambda a: a[1].timestamp() if a[1] else 0, reverse=True)
+        for address, _ in ranked:
+            domain = classifier.company_domain(address)
+            if domain:
+                domain_of[pid] = domain
+                break
+    directory.preload("domain", sorted(set(domain_of.values())))
+
+    updates = []
+    touched: set[uuid.UUID] = set()
+    for pid in person_ids:
+        account_id, source = current.get(pid, (None, None))
+        rank = RANK.get(source or "", 0)
+        choice: tuple[uuid.UUID, str] | None = None
+        if pid in group_of and rank <= RANK["group"]:
+            choice = (group_of[pid], "group")
+        elif pid in domain_of and rank <= RANK["email_domain"]:
+            domain = domain_of[pid]
+            found = directory.find("domain", domain)
+            if found is None:
+                found = directory.create(
+                    name=name_from_domain(domain), source="email_domain", keys=[("domain", domain)]
+                )
+            choice = (found, "email_domain")
+        if choice and choice != (account_id, source):
+            updates.append(
+                {
+                    "id": str(pid),
+                    "account_id": str(choice[0]),
+                    "account_source": choice[1],
+                    "updated_at": now,
+                }
+            )
+            touched.add(choice[0])
+            if account_id:
+                touched.add(account_id)
+        elif account_id:
+            touched.add(account_id)
+    outcome.new_accounts = directory.flush(store)
+    if updates:
+        store.update(conn, people, pa.Table.from_pylist(updates))
+    outcome.touched_accounts = sorted(touched)
+    return outcome
+
+
+def _group_accounts(
+    conn: sa.Connection,
+    batch_ids: list[uuid.UUID],
+    directory: AccountDirectory,
+    classifier: DomainClassifier,
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Person -> account from this run's ``group`` calls (the latest call wins)."""
+    e, i = events.c, identities.c
+    rows = conn.execute(
+        sa.select(i.person_id, e.group_id, e.traits)
+        .select_from(events.join(identities, e.identity_key == i.key))
+        .where(e.batch_id.in_(batch_ids), e.type == "group")
+        .order_by(e.timestamp)
+    ).all()
+    if not rows:
+        return {}
+    traits_of: dict[str, dict[str, Any]] = defaultdict(dict)
+    for _, group_id, traits in rows:
+        if isinstance(traits, str | bytes):
+            traits = orjson.loads(traits)
+        if isinstance(traits, dict):
+            traits_of[group_id].update(traits)
+    directory.preload("group", sorted(traits_of))
+    account_of_group: dict[str, uuid.UUID] = {}
+    for group_id, traits in traits_of.items():
+        found = directory.find("group", group_id)
+        if found is None:
+            domain = _group_domain(traits, classifier)
+            found = directory.find("domain", domain) if domain else None
+            if found is not None:
+                directory.add_key(found, "group", group_id, "group")
+            else:
+                keys = [("group", group_id)] + ([("domain", domain)] if domain else [])
+                found = directory.create(
+                    name=str(
+                        traits.get("name") or (name_from_domain(domain) if domain else group_id)
+                    ),
+                    source="group",
+                    keys=keys,
+                    **_firmographics(traits),
+                )
+        account_of_group[group_id] = found
+    return {pid: account_of_group[group_id] for pid, group_id, _ in rows}
+
+
+def _group_domain(traits: dict[str, Any], classifier: DomainClassifier) -> str | None:
+    for field_name in ("domain", "website", "url"):
+        raw = traits.get(field_name)
+        if isinstance(raw, str):
+            host = domain_from_url(raw)
+            if host:
+                return classifier.company_domain(host)
+    return None
+
+
+def _firmographics(traits: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    employees = traits.get("employees")
+    if isinstance(employees, int | float) and not isinstance(employees, bool):
+        out["employees"] = int(employees)
+    for name, limit in (("industry", 100), ("region", 16), ("segment", 32)):
+        value = traits.get(name)
+        if isinstance(value, str) and value.strip():
+            out[name] = value.strip()[:limit]
+    country = country_code(traits.get("country"))
+    if country:
+        out["country"] = country
+    return out
+
+
+def country_code(value: Any) -> str | None:
+    """An ISO 3166-1 alpha-2 code, or ``None`` (names like "Germany" are not guessed at)."""
+    if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isalpha():
+        return value.strip().upper()
+    return None
