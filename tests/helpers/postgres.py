@@ -15,9 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 #: The maintenance database the suite connects to in order to create and drop its own.
-ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def unique_name(kind: str) -> str:

@@ -120,6 +120,7 @@ def assign(
     classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
     directory = AccountDirectory(conn, now)
     group_of = _group_accounts(conn, batch_ids, directory, classifier)
+    crm_of = _crm_accounts(conn, batch_ids, directory, classifier)
 
     current: dict[uuid.UUID, tuple[uuid.UUID | None, str | None]] = {}
     emails: dict[uuid.UUID, list[tuple[str, datetime | None]]] = defaultdict(list)
@@ -153,7 +154,9 @@ def assign(
         account_id, source = current.get(pid, (None, None))
         rank = RANK.get(source or "", 0)
         choice: tuple[uuid.UUID, str] | None = None
-        if pid in group_of and rank <= RANK["group"]:
+        if pid in crm_of and rank <= RANK["crm"]:
+            choice = (crm_of[pid], "crm")
+        elif pid in group_of and rank <= RANK["group"]:
             choice = (group_of[pid], "group")
         elif pid in domain_of and rank <= RANK["email_domain"]:
             domain = domain_of[pid]
@@ -227,6 +230,40 @@ def _group_accounts(
                 )
         account_of_group[group_id] = found
     return {pid: account_of_group[group_id] for pid, group_id, _ in rows}
+
+
+def _crm_accounts(
+    conn: sa.Connection,
+    batch_ids: list[uuid.UUID],
+    directory: AccountDirectory,
+    classifier: DomainClassifier,
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Person -> account named by CRM contact records (``crmAccount`` traits)."""
+    e, i = events.c, identities.c
+    rows = conn.execute(
+        sa.select(i.person_id, e.traits)
+        .select_from(events.join(identities, e.identity_key == i.key))
+        .where(e.batch_id.in_(batch_ids), e.type == "identify", e.source.like("crm:%"))
+        .order_by(e.timestamp)
+    ).all()
+    found: dict[uuid.UUID, uuid.UUID] = {}
+    for person_id, traits in rows:
+        if isinstance(traits, str | bytes):
+            traits = orjson.loads(traits)
+        if not isinstance(traits, dict):
+            continue
+        account_id = None
+        crm_account = traits.get("crmAccount")
+        if isinstance(crm_account, str) and ":" in crm_account:
+            kind, value = crm_account.split(":", 1)
+            account_id = directory.find(kind, value)
+        domain = traits.get("crmAccountDomain")
+        if account_id is None and isinstance(domain, str):
+            company = classifier.company_domain(domain_from_url(domain) or domain)
+            account_id = directory.find("domain", company) if company else None
+        if account_id is not None:
+            found[person_id] = account_id
+    return found
 
 
 def _group_domain(traits: dict[str, Any], classifier: DomainClassifier) -> str | None:

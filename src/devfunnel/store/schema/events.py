@@ -72,6 +72,25 @@ events = sa.Table(
     one_of("type", EVENT_TYPES),
 )  # fmt: skip
 
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    id_column(),
+    #: github or stripe
+    sa.Column("source", sa.String(16), nullable=False),
+    #: The sender's delivery or event id; a redelivery is stored once.
+    sa.Column("delivery_id", sa.String(128), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    #: When the sender says it happened (Stripe ``created``), for applying in order.
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("received_at", Timestamp, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("processed_at", Timestamp),
+    sa.Column("error", sa.Text),
+    sa.UniqueConstraint("source", "delivery_id"),
+    one_of("status", ("pending", "done", "failed", "ignored")),
+)  # fmt: skip
+
 features = sa.Table(
     "features", metadata,
     id_column(),
@@ -127,7 +146,7 @@ touchpoints = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     soft_ref("event_id"),
     sa.Column("source", sa.String(128), nullable=False),
-    sa.Column("external_id", sa.String(256)),
+    #: "<system>:<id>" of the imported record; re-imports update the same touchpoint.
+    sa.Column("external_key", sa.String(160), unique=True),
     created_at(),
-    sa.UniqueConstraint("source", "external_id"),
 )  # fmt: skip

@@ -42,8 +42,6 @@ accounts = sa.Table(
     sa.Column("tech_stack", Json),
     sa.Column("named_account", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("owner_id", sa.Uuid, sa.ForeignKey("users.id"), index=True),
-    #: Ids of this account in CRMs and billing: {"hubspot": "...", "salesforce": "...", ...}
-    sa.Column("external_ids", Json),
     #: How the account came to exist: crm, email_domain, group, manual, stripe.
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("attributes", Json),
@@ -85,7 +83,6 @@ people = sa.Table(
     sa.Column("last_seen", Timestamp),
     sa.Column("event_count", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("traits", Json),
-    sa.Column("external_ids", Json),
     #: Set when merged into another person; the row stays so the id is never reused and
     #: old references (a lead, an opportunity contact) still resolve.
     sa.Column("merged_into", sa.Uuid),

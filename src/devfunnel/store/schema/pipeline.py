@@ -42,7 +42,8 @@ leads = sa.Table(
     sa.Column("disqualified_reason", sa.String(300)),
     #: Scores and journey stage at creation, for explaining why it became a lead.
     sa.Column("snapshot", Json),
-    sa.Column("external_ids", Json),
+    #: "<system>:<id>" of the record this was imported from; re-imports update it.
+    sa.Column("external_key", sa.String(160), unique=True),
     sa.Column("created_by", sa.Uuid),
     created_at(),
     updated_at(),
@@ -73,7 +74,8 @@ opportunities = sa.Table(
     sa.Column("closed_at", Timestamp),
     sa.Column("lost_reason", sa.String(300)),
     sa.Column("lead_id", sa.Uuid, sa.ForeignKey("leads.id")),
-    sa.Column("external_ids", Json),
+    #: "<system>:<id>" of the CRM record; re-imports update the same opportunity.
+    sa.Column("external_key", sa.String(160), unique=True),
     created_at(),
     updated_at(),
     one_of("type", OPPORTUNITY_TYPES),
@@ -179,7 +181,7 @@ conversations = sa.Table(
     sa.Column("body", sa.Text),
     sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("source", sa.String(64), nullable=False),
-    sa.Column("external_id", sa.String(256)),
+    sa.Column("external_key", sa.String(160), unique=True),
     created_at(),
     one_of("kind", ("call", "email", "meeting", "note", "chat", "demo")),
 )  # fmt: skip

@@ -51,7 +51,7 @@ feedback_items = sa.Table(
     #: When the outcome was told back to the account (the closed loop).
     sa.Column("closed_loop_at", Timestamp),
     sa.Column("reported_by", sa.Uuid),
-    sa.Column("external_id", sa.String(256)),
+    sa.Column("external_key", sa.String(160), unique=True),
     created_at(),
     updated_at(),
     one_of("kind", ("feature_request", "bug", "praise", "complaint", "question")),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 13:21:10.226529
+Create Date: 2026-11-22 13:26:46.448132
 """
 
 from __future__ import annotations
@@ -379,6 +379,34 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
     op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("delivery_id", sa.String(length=128), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'done', 'failed', 'ignored')",
+            name=op.f("ck_webhook_deliveries_status_valid"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint(
+            "source", "delivery_id", name=op.f("uq_webhook_deliveries_source_delivery_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_webhook_deliveries_status"), "webhook_deliveries", ["status"], unique=False
+    )
+    op.create_table(
         "accounts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
@@ -397,11 +425,6 @@ def upgrade() -> None:
         ),
         sa.Column("named_account", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=True),
-        sa.Column(
-            "external_ids",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column(
             "attributes",
@@ -603,7 +626,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("closed_loop_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reported_by", sa.Uuid(), nullable=True),
-        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("external_key", sa.String(length=160), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -621,6 +644,7 @@ def upgrade() -> None:
             ["feature_id"], ["features.id"], name=op.f("fk_feedback_items_feature_id_features")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_items")),
+        sa.UniqueConstraint("external_key", name=op.f("uq_feedback_items_external_key")),
     )
     op.create_index(
         op.f("ix_feedback_items_account_id"), "feedback_items", ["account_id"], unique=False
@@ -676,11 +700,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column(
-            "external_ids",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("external_key", sa.String(length=160), nullable=True),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -697,6 +717,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_leads_owner_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
+        sa.UniqueConstraint("external_key", name=op.f("uq_leads_external_key")),
     )
     op.create_index(op.f("ix_leads_account_id"), "leads", ["account_id"], unique=False)
     op.create_index(op.f("ix_leads_owner_id"), "leads", ["owner_id"], unique=False)
@@ -719,11 +740,6 @@ def upgrade() -> None:
         sa.Column("event_count", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column(
             "traits",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column(
-            "external_ids",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
@@ -798,15 +814,13 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=True),
         sa.Column("source", sa.String(length=128), nullable=False),
-        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("external_key", sa.String(length=160), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"], ["programs.id"], name=op.f("fk_touchpoints_program_id_programs")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoints")),
-        sa.UniqueConstraint(
-            "source", "external_id", name=op.f("uq_touchpoints_source_external_id")
-        ),
+        sa.UniqueConstraint("external_key", name=op.f("uq_touchpoints_external_key")),
     )
     op.create_index(
         op.f("ix_touchpoints_identity_key"), "touchpoints", ["identity_key"], unique=False
@@ -889,11 +903,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lost_reason", sa.String(length=300), nullable=True),
         sa.Column("lead_id", sa.Uuid(), nullable=True),
-        sa.Column(
-            "external_ids",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("external_key", sa.String(length=160), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -912,6 +922,7 @@ def upgrade() -> None:
             ["owner_id"], ["users.id"], name=op.f("fk_opportunities_owner_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunities")),
+        sa.UniqueConstraint("external_key", name=op.f("uq_opportunities_external_key")),
     )
     op.create_index(
         op.f("ix_opportunities_account_id"), "opportunities", ["account_id"], unique=False
@@ -977,7 +988,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
-        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("external_key", sa.String(length=160), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('call', 'email', 'meeting', 'note', 'chat', 'demo')",
@@ -995,6 +1006,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_conversations_user_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        sa.UniqueConstraint("external_key", name=op.f("uq_conversations_external_key")),
     )
     op.create_index(
         op.f("ix_conversations_account_id"), "conversations", ["account_id"], unique=False
@@ -1242,6 +1254,8 @@ def downgrade() -> None:
     op.drop_table("alert_deliveries")
     op.drop_index(op.f("ix_accounts_owner_id"), table_name="accounts")
     op.drop_table("accounts")
+    op.drop_index(op.f("ix_webhook_deliveries_status"), table_name="webhook_deliveries")
+    op.drop_table("webhook_deliveries")
     op.drop_table("users")
     op.drop_table("person_scores")
     op.drop_index(op.f("ix_merges_winner_id"), table_name="merges")

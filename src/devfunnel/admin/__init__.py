@@ -1,0 +1,1 @@
+"""People who use devfunnel: users, roles and API keys."""

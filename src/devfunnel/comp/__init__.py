@@ -1,0 +1,1 @@
+"""Quotas, commission plans and the commission ledger."""

@@ -1,0 +1,1 @@
+"""Record imports (accounts, people, leads, opportunities, ...) in canonical field names."""

@@ -1,0 +1,1 @@
+"""Webhook payloads from GitHub and Stripe, turned into events and billing records."""

@@ -1,0 +1,144 @@
+"""``Store.append``: bulk Arrow inserts that skip replays, identically on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+
+from devfunnel.errors import StoreError
+from devfunnel.store import Store
+from devfunnel.store.schema.identity import identity_edges
+
+FIRST_SEEN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+EDGE_SCHEMA = pa.schema(
+    [
+        ("a", pa.string()),
+        ("b", pa.string()),
+        ("evidence", pa.string()),
+        ("first_seen", pa.timestamp("us", tz="UTC")),
+    ]
+)
+KEY = ("a", "b")
+
+
+def _edges(*rows: tuple[str, str, str | None]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {"a": a, "b": b, "evidence": evidence, "first_seen": FIRST_SEEN + timedelta(hours=i)}
+            for i, (a, b, evidence) in enumerate(rows)
+        ],
+        schema=EDGE_SCHEMA,
+    )
+
+
+def _stored(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(sa.select(identity_edges)).mappings().all()
+    return {(r["a"], r["b"]): dict(r) for r in rows}
+
+
+def _append(store: Store, rows: pa.Table, unique_on: tuple[str, ...] | None = KEY) -> int:
+    with store.transaction() as conn:
+        return store.append(conn, identity_edges, rows, unique_on=unique_on)
+
+
+def test_append_inserts_rows_and_returns_count(store: Store) -> None:
+    inserted = _append(store, _edges(("u:1", "u:2", "alias"), ("u:1", "u:3", "same_event")))
+
+    assert inserted == 2
+    stored = _stored(store)
+    assert set(stored) == {("u:1", "u:2"), ("u:1", "u:3")}
+    assert stored[("u:1", "u:2")]["evidence"] == "alias"
+    assert stored[("u:1", "u:2")]["first_seen"] == FIRST_SEEN
+    assert stored[("u:1", "u:3")]["first_seen"] == FIRST_SEEN + timedelta(hours=1)
+
+
+def test_append_skips_rows_whose_key_is_stored(store: Store) -> None:
+    _append(store, _edges(("u:1", "u:2", "alias")))
+
+    inserted = _append(store, _edges(("u:1", "u:2", "crm"), ("u:2", "u:3", "crm")))
+
+    assert inserted == 1
+    stored = _stored(store)
+    assert set(stored) == {("u:1", "u:2"), ("u:2", "u:3")}
+    assert stored[("u:1", "u:2")]["evidence"] == "alias"  # the stored row is untouched
+
+
+def test_append_keeps_the_first_of_keys_repeated_within_one_append(store: Store) -> None:
+    rows = [("u:0", f"u:{i}", "first") for i in range(200)]
+    rows += [("u:0", f"u:{i}", "repeat") for i in reversed(range(200))]
+
+    inserted = _append(store, _edges(*rows))
+
+    assert inserted == 200
+    assert {r["evidence"] for r in _stored(store).values()} == {"first"}
+
+
+def test_append_of_only_replays_inserts_nothing(store: Store) -> None:
+    rows = _edges(("u:1", "u:2", "alias"), ("u:1", "u:3", "alias"))
+    _append(store, rows)
+
+    assert _append(store, rows) == 0
+    assert len(_stored(store)) == 2
+
+
+def test_append_of_no_rows_inserts_nothing(store: Store) -> None:
+    assert _append(store, _edges()) == 0
+    assert _stored(store) == {}
+
+
+def test_append_without_a_required_column_fails(store: Store) -> None:
+    table = _edges(("u:1", "u:2", "alias")).drop_columns(["first_seen"])
+    with pytest.raises(StoreError):
+        _append(store, table)  # first_seen is NOT NULL and has no default
+
+    assert _stored(store) == {}
+
+
+def test_failed_append_leaves_nothing_in_the_transaction(store: Store) -> None:
+    good = _edges(("u:1", "u:2", "alias"), ("u:1", "u:3", "alias"))
+    bad = _edges(("u:4", "u:5", None))  # evidence is NOT NULL
+
+    def append_both() -> None:
+        with store.transaction() as conn:
+            store.append(conn, identity_edges, good, unique_on=KEY)
+            store.append(conn, identity_edges, bad, unique_on=KEY)
+
+    with pytest.raises(StoreError) as raised:
+        append_both()
+
+    assert not isinstance(raised.value, sa.exc.SQLAlchemyError)
+    assert _stored(store) == {}
+
+
+def test_append_without_unique_key_refuses_duplicates_as_store_error(store: Store) -> None:
+    _append(store, _edges(("u:1", "u:2", "alias")), unique_on=None)
+
+    with pytest.raises(StoreError):
+        _append(store, _edges(("u:1", "u:3", "alias"), ("u:1", "u:2", "alias")), unique_on=None)
+
+    assert set(_stored(store)) == {("u:1", "u:2")}
+
+
+def test_append_refuses_columns_the_table_lacks(store: Store) -> None:
+    table = _edges(("u:1", "u:2", "alias")).append_column("nope", pa.array(["x"]))
+
+    with pytest.raises(StoreError, match="nope"):
+        _append(store, table)
+
+    assert _stored(store) == {}
+
+
+def test_append_twice_in_one_transaction(store: Store) -> None:
+    with store.transaction() as conn:
+        first = store.append(conn, identity_edges, _edges(("u:1", "u:2", "a")), unique_on=KEY)
+        again = store.append(
+            conn, identity_edges, _edges(("u:1", "u:2", "b"), ("u:7", "u:8", "b")), unique_on=KEY
+        )
+
+    assert (first, again) == (1, 1)
+    assert set(_stored(store)) == {("u:1", "u:2"), ("u:7", "u:8")}
