@@ -20,7 +20,7 @@ import pytest
 
 from devfunnel.config import Settings, load_settings
 from devfunnel.store import Store, migrate
-from tests.helpers.postgres import PostgresAdmin, unavailable, unique_name
+from tests.helpers.postgres import DatabaseFactory, PostgresAdmin, unavailable, unique_name
 
 BACKENDS = ["duckdb", "postgresql"]
 
@@ -77,6 +77,24 @@ def postgres_template(postgres_admin: PostgresAdmin) -> Iterator[str]:
         yield name
     finally:
         postgres_admin.drop(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(
+    postgres_admin: PostgresAdmin, postgres_template: str
+) -> Iterator[DatabaseFactory]:
+    """Migrated databases, one per test, cloned from the template ahead of need."""
+    factory = DatabaseFactory(postgres_admin, postgres_template)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_empty_databases(postgres_admin: PostgresAdmin) -> Iterator[DatabaseFactory]:
+    """Databases without any schema, one per test."""
+    factory = DatabaseFactory(postgres_admin, None, ahead=1)
+    yield factory
+    factory.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+import sqlalchemy as sa
+
 if TYPE_CHECKING:
     import ibis
     import pyarrow as pa
-    import sqlalchemy as sa
 
     from devfunnel.errors import DevfunnelError
 
@@ -70,6 +71,12 @@ def arrow_columns(table: sa.Table, rows: pa.Table) -> list[str]:
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: sa.Table) -> str:
+    """The quoted, schema-qualified name of a table."""
+    name = quote(table.name)
+    return f"{quote(table.schema)}.{name}" if table.schema else name
 
 
 def dedupe_within(rows: pa.Table, unique_on: Sequence[str]) -> pa.Table:

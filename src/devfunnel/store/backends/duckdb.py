@@ -13,7 +13,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
-from devfunnel.store.backends.base import arrow_columns, dedupe_within, quote
+from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,12 @@ class DuckDBBackend:
         try:
             names = ", ".join(quote(c) for c in columns)
             select = ", ".join(f"s.{quote(c)}" for c in columns)
-            sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {select} FROM {view} s"
+            sql = f"INSERT INTO {qualified(table)} ({names}) SELECT {select} FROM {view} s"
             if unique_on:
                 # DuckDB's ON CONFLICT is very slow against large unique indexes; an anti-join
                 # on the same key is fast, and the unique constraint still backs it up.
                 on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in unique_on)
-                sql += f" WHERE NOT EXISTS (SELECT 1 FROM {quote(table.name)} t WHERE {on})"
+                sql += f" WHERE NOT EXISTS (SELECT 1 FROM {qualified(table)} t WHERE {on})"
             result = raw.execute(sql).fetchone()
             return int(result[0]) if result else 0
         finally:
@@ -78,9 +78,9 @@ class DuckDBBackend:
                 return f"CAST(s.{quote(c)} AS {table.c[c].type.compile(dialect=dialect)})"
 
             sets = ", ".join(f"{quote(c)} = {typed(c)}" for c in columns if c not in key)
-            where = " AND ".join(f"{quote(table.name)}.{quote(k)} = {typed(k)}" for k in key)
+            where = " AND ".join(f"{qualified(table)}.{quote(k)} = {typed(k)}" for k in key)
             result = raw.execute(
-                f"UPDATE {quote(table.name)} SET {sets} FROM {view} s WHERE {where}"
+                f"UPDATE {qualified(table)} SET {sets} FROM {view} s WHERE {where}"
             ).fetchone()
             return int(result[0]) if result else 0
         finally:

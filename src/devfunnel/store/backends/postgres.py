@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
-from devfunnel.store.backends.base import arrow_columns, quote
+from devfunnel.store.backends.base import arrow_columns, qualified, quote
 
 
 class PostgresBackend:
@@ -42,13 +42,13 @@ class PostgresBackend:
             return 0
         columns = arrow_columns(table, rows)
         names = ", ".join(quote(c) for c in columns)
-        stage = f"__append_{table.name}"
+        stage = f"__append_{table.schema or 'main'}_{table.name}"
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cur:
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
-                f"(LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+                f"(LIKE {qualified(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
             cur.execute(f"TRUNCATE {stage}")
             with cur.copy(
@@ -64,7 +64,7 @@ class PostgresBackend:
                 select = f"SELECT DISTINCT ON ({keys}) {names} FROM {stage}"
             else:
                 select = f"SELECT {names} FROM {stage}"
-            cur.execute(f"INSERT INTO {quote(table.name)} ({names}) {select}{conflict}")
+            cur.execute(f"INSERT INTO {qualified(table)} ({names}) {select}{conflict}")
             inserted = cur.rowcount
             cur.execute(f"TRUNCATE {stage}")
         return int(inserted)
@@ -76,7 +76,7 @@ class PostgresBackend:
             return 0
         columns = arrow_columns(table, rows)
         names = ", ".join(quote(c) for c in columns)
-        stage = f"__update_{table.name}"
+        stage = f"__update_{table.schema or 'main'}_{table.name}"
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cur:
@@ -84,7 +84,7 @@ class PostgresBackend:
             cur.execute(f"DROP TABLE IF EXISTS {stage}")
             cur.execute(
                 f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
-                f"SELECT {names} FROM {quote(table.name)} WITH NO DATA"
+                f"SELECT {names} FROM {qualified(table)} WITH NO DATA"
             )
             with cur.copy(
                 f"COPY {stage} ({names}) FROM STDIN WITH (FORMAT csv, HEADER false)"
@@ -93,7 +93,7 @@ class PostgresBackend:
                     copy.write(chunk)
             sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns if c not in key)
             where = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in key)
-            cur.execute(f"UPDATE {quote(table.name)} t SET {sets} FROM {stage} s WHERE {where}")
+            cur.execute(f"UPDATE {qualified(table)} t SET {sets} FROM {stage} s WHERE {where}")
             updated = cur.rowcount
             cur.execute(f"DROP TABLE {stage}")
         return int(updated)

@@ -1,7 +1,9 @@
 """The store's tables, one module per area; ``metadata`` holds them all for Alembic."""
 
 from devfunnel.store.schema import admin, comp, events, identity, pipeline, revenue, scores, success
-from devfunnel.store.schema.columns import metadata
+from devfunnel.store.schema.columns import foreign_keys_on_postgresql_only, metadata
+
+foreign_keys_on_postgresql_only(metadata)
 
 __all__ = [
     "admin",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 13:26:46.448132
+Create Date: 2026-11-22 13:33:13.178585
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Foreign keys are enforced on PostgreSQL only; see store/schema/columns.py.
     op.create_table(
         "account_score_history",
         sa.Column("account_id", sa.Uuid(), nullable=False),
@@ -436,7 +437,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_accounts_owner_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("domain", name=op.f("uq_accounts_domain")),
     )
@@ -458,12 +459,12 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["alert_id"], ["alerts.id"], name=op.f("fk_alert_deliveries_alert_id_alerts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["destination_id"],
             ["alert_destinations.id"],
             name=op.f("fk_alert_deliveries_destination_id_alert_destinations"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_deliveries")),
         sa.UniqueConstraint(
             "alert_id", "destination_id", name=op.f("uq_alert_deliveries_alert_id_destination_id")
@@ -485,7 +486,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_commission_assignments_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_assignments")),
     )
     op.create_index(
@@ -514,7 +515,7 @@ def upgrade() -> None:
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_forecast_submissions_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forecast_submissions")),
     )
     op.create_index(
@@ -544,10 +545,10 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["feature_id"], ["features.id"], name=op.f("fk_programs_feature_id_features")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_programs_owner_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programs")),
         sa.UniqueConstraint("key", name=op.f("uq_programs_key")),
     )
@@ -562,7 +563,9 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("measure", sa.String(length=16), server_default="bookings", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_quotas_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_quotas_user_id_users")
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quotas")),
         sa.UniqueConstraint(
             "user_id",
@@ -585,7 +588,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_account_keys_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("kind", "value", name=op.f("pk_account_keys")),
     )
     op.create_index(
@@ -609,7 +612,7 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_account_scores_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_account_scores")),
     )
     op.create_table(
@@ -639,10 +642,10 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_feedback_items_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["feature_id"], ["features.id"], name=op.f("fk_feedback_items_feature_id_features")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_items")),
         sa.UniqueConstraint("external_key", name=op.f("uq_feedback_items_external_key")),
     )
@@ -673,7 +676,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_health_snapshots_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_health_snapshots")),
         sa.UniqueConstraint(
             "account_id", "taken_on", name=op.f("uq_health_snapshots_account_id_taken_on")
@@ -714,8 +717,10 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_leads_account_id_accounts")
-        ),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_leads_owner_id_users")),
+        ).ddl_if(dialect="postgresql"),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_leads_owner_id_users")
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
         sa.UniqueConstraint("external_key", name=op.f("uq_leads_external_key")),
     )
@@ -751,7 +756,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_people_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
     )
     op.create_index(op.f("ix_people_account_id"), "people", ["account_id"], unique=False)
@@ -767,7 +772,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"], ["programs.id"], name=op.f("fk_program_costs_program_id_programs")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_program_costs")),
         sa.UniqueConstraint("program_id", "month", name=op.f("uq_program_costs_program_id_month")),
     )
@@ -796,7 +801,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_subscriptions_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
         sa.UniqueConstraint(
             "source", "external_id", name=op.f("uq_subscriptions_source_external_id")
@@ -818,7 +823,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"], ["programs.id"], name=op.f("fk_touchpoints_program_id_programs")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoints")),
         sa.UniqueConstraint("external_key", name=op.f("uq_touchpoints_external_key")),
     )
@@ -843,12 +848,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_invoices_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["subscriptions.id"],
             name=op.f("fk_invoices_subscription_id_subscriptions"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_invoices_source_external_id")),
     )
@@ -870,12 +875,12 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_mrr_movements_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["subscriptions.id"],
             name=op.f("fk_mrr_movements_subscription_id_subscriptions"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mrr_movements")),
     )
     op.create_index(
@@ -914,13 +919,13 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_opportunities_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_opportunities_lead_id_leads")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_opportunities_owner_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunities")),
         sa.UniqueConstraint("external_key", name=op.f("uq_opportunities_external_key")),
     )
@@ -956,15 +961,15 @@ def upgrade() -> None:
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_commission_ledger_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["plan_id"],
             ["commission_plans.id"],
             name=op.f("fk_commission_ledger_plan_id_commission_plans"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_commission_ledger_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_ledger")),
     )
     op.create_index(
@@ -996,15 +1001,15 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_conversations_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_conversations_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_conversations_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
         sa.UniqueConstraint("external_key", name=op.f("uq_conversations_external_key")),
     )
@@ -1045,18 +1050,18 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_handoffs_account_id_accounts")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["from_user_id"], ["users.id"], name=op.f("fk_handoffs_from_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_handoffs_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["to_user_id"], ["users.id"], name=op.f("fk_handoffs_to_user_id_users")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handoffs")),
     )
     op.create_index(op.f("ix_handoffs_account_id"), "handoffs", ["account_id"], unique=False)
@@ -1078,7 +1083,7 @@ def upgrade() -> None:
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_opportunity_changes_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunity_changes")),
     )
     op.create_index(
@@ -1108,7 +1113,7 @@ def upgrade() -> None:
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_qualification_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qualification")),
         sa.UniqueConstraint(
             "opportunity_id", "element", name=op.f("uq_qualification_opportunity_id_element")
@@ -1135,7 +1140,7 @@ def upgrade() -> None:
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_stage_history_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_history")),
     )
     op.create_index(
@@ -1166,12 +1171,12 @@ def upgrade() -> None:
             ["account_id"],
             ["accounts.id"],
             name=op.f("fk_technical_validations_account_id_accounts"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["opportunity_id"],
             ["opportunities.id"],
             name=op.f("fk_technical_validations_opportunity_id_opportunities"),
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_technical_validations")),
     )
     op.create_index(

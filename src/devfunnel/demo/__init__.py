@@ -1,0 +1,1 @@
+"""The demo company: a generated developer-first business with known ground truth."""

@@ -1,0 +1,291 @@
+"""Generate the demo company and load it through the product's own intake paths.
+
+Events go through ``ingest.prepare`` and ``append_events`` as SDK traffic would; GitHub
+deliveries through the webhook mapper; Stripe events through the billing intake; CRM
+exports through the record importers; people and accounts come out of identity
+resolution. Nothing here writes a resolved person or account, so evaluating the demo
+measures the product, not the generator.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from devfunnel.admin.users import import_users
+from devfunnel.comp.plans import sync_plans
+from devfunnel.comp.quotas import import_quotas
+from devfunnel.config import Settings
+from devfunnel.demo import truth, vocab
+from devfunnel.demo.company import generate_chunk
+from devfunnel.demo.sales import WIN_COEFFICIENTS
+from devfunnel.demo.world import World, build_world
+from devfunnel.identity.resolve import resolve_pending
+from devfunnel.ingest.append import append_events
+from devfunnel.ingest.prepare import prepare
+from devfunnel.ingest.records.accounts import import_accounts
+from devfunnel.ingest.records.contacts import import_contacts
+from devfunnel.ingest.records.conversations import import_conversations
+from devfunnel.ingest.records.feedback import import_feedback
+from devfunnel.ingest.records.leads import import_leads
+from devfunnel.ingest.records.opportunities import import_opportunities
+from devfunnel.ingest.records.programs import (
+    import_features,
+    import_programs,
+    import_touchpoints,
+)
+from devfunnel.ingest.webhooks import github, stripe
+from devfunnel.store import Store
+
+Progress = Callable[[str, int, int], None]
+CHUNK_ACCOUNTS = 250
+
+
+@dataclass
+class DemoReport:
+    seed: int
+    as_of: date
+    accounts: int
+    events: int = 0
+    people: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    imports: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def load_demo(
+    store: Store,
+    settings: Settings,
+    *,
+    seed: int = 1,
+    accounts: int = 2000,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
+) -> DemoReport:
+    """Generate and load the demo company into a migrated, empty store."""
+    as_of = as_of or datetime.now(UTC).date()
+    tick = progress or (lambda _stage, _done, _total: None)
+    report = DemoReport(seed=seed, as_of=as_of, accounts=accounts)
+    clock = time.perf_counter()
+    world = build_world(settings, seed=seed, accounts=accounts, as_of=as_of)
+    truth.create(store)
+    _reference_data(store, settings, world, report)
+    later: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("leads", "opportunities", "conversations", "feedback", "touchpoints")
+    }
+    independents = world.independent_developers
+    chunks = max(1, -(-accounts // chunk_accounts))
+    tick("events", 0, chunks)
+    for n in range(chunks):
+        lo, hi = n * chunk_accounts, min(accounts, (n + 1) * chunk_accounts)
+        ind_lo, ind_hi = independents * n // chunks, independents * (n + 1) // chunks
+        chunk = generate_chunk(world, range(lo, hi), range(ind_lo, ind_hi))
+        _count(report, "accounts", import_accounts(store, settings, chunk.crm["accounts"]))
+        _count(report, "people", import_contacts(store, settings, chunk.crm["contacts"]))
+        report.events += _events(store, settings, chunk.sink.tables(), chunk.sink.github)
+        stripe.receive(store, chunk.sink.stripe)
+        for key in ("leads", "opportunities", "conversations", "feedback"):
+            later[key].extend(chunk.crm[key])
+        later["touchpoints"].extend(chunk.sink.records.get("touchpoints", []))
+        with store.transaction() as conn:
+            for name, rows in chunk.truth.items():
+                truth.write(store, conn, name, rows)
+        tick("events", n + 1, chunks)
+    report.seconds["generate_and_append"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    tick("resolve", 0, 1)
+    resolution = resolve_pending(store, settings, max_batches=1_000_000)
+    report.people = resolution.new_people - resolution.merged_people
+    tick("resolve", 1, 1)
+    report.seconds["resolve"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("billing", lambda: stripe.apply_pending(store, settings, limit=10_000_000)),
+        (
+            "opportunities",
+            lambda: _count(
+                report,
+                "opportunities",
+                import_opportunities(store, settings, later["opportunities"]),
+            ),
+        ),
+        ("leads", lambda: _count(report, "leads", import_leads(store, settings, later["leads"]))),
+        (
+            "conversations",
+            lambda: _count(
+                report,
+                "conversations",
+                import_conversations(store, settings, later["conversations"]),
+            ),
+        ),
+        (
+            "touchpoints",
+            lambda: _count(
+                report, "touchpoints", import_touchpoints(store, settings, later["touchpoints"])
+            ),
+        ),
+        (
+            "feedback",
+            lambda: _count(report, "feedback", import_feedback(store, settings, later["feedback"])),
+        ),
+        (
+            "quotas",
+            lambda: _count(report, "quotas", import_quotas(store, settings, _quotas(world))),
+        ),
+        ("plans", lambda: sync_plans(store, settings)),
+    ]
+    for i, (_name, step) in enumerate(steps):
+        tick("records", i, len(steps))
+        step()
+    tick("records", len(steps), len(steps))
+    with store.transaction() as conn:
+        truth.write(store, conn, "meta", _meta(world, report))
+    report.seconds["records"] = time.perf_counter() - clock
+    return report
+
+
+def _reference_data(store: Store, settings: Settings, world: World, report: DemoReport) -> None:
+    _count(report, "users", import_users(store, settings, world.users))
+    _count(
+        report,
+        "features",
+        import_features(
+            store, settings, [{"key": key, "name": name} for key, name, _, _ in vocab.FEATURES]
+        ),
+    )
+    rows = []
+    for p in world.programs:
+        first, last = p.start_month, min(12, p.start_month + p.months)
+        months = [_month(world, m) for m in range(first, last)]
+        rows.append(
+            {
+                "key": p.key,
+                "name": p.name,
+                "team": p.team,
+                "channel": p.channel,
+                "kind": p.kind,
+                "utm_campaign": p.key,
+                "starts_on": months[0],
+                "ends_on": months[-1],
+                "feature_key": vocab.PROGRAM_FEATURES.get(p.key),
+                "currency": "USD",
+                "costs": [{"month": m, "amount": p.monthly_cost} for m in months],
+            }
+        )
+    _count(report, "programs", import_programs(store, settings, rows))
+    with store.transaction() as conn:
+        truth.write(
+            store,
+            conn,
+            "programs",
+            [
+                {
+                    "key": p.key,
+                    "team": p.team,
+                    "channel": p.channel,
+                    "effect": p.effect,
+                    "monthly_cost": p.monthly_cost,
+                }
+                for p in world.programs
+            ],
+        )
+
+
+def _events(
+    store: Store,
+    settings: Settings,
+    tables: dict[str, pa.Table],
+    deliveries: list[tuple[str, str, dict[str, Any]]],
+) -> int:
+    """Append each source's events as its own batch, the way intake receives them."""
+    rows = [github.to_event_row(kind, delivery, payload) for kind, delivery, payload in deliveries]
+    mapped = [r for r in rows if r is not None]
+    if mapped:
+        tables = {
+            **tables,
+            "github": pa.Table.from_pylist(mapped).cast(
+                pa.schema(
+                    [
+                        pa.field(
+                            name,
+                            pa.timestamp("us", tz="UTC") if name == "timestamp" else pa.string(),
+                        )
+                        for name in mapped[0]
+                    ]
+                )
+            ),
+        }
+    total = 0
+    for source, table in tables.items():
+        prepared = prepare(
+            table,
+            source=source,
+            max_event_bytes=settings.ingest.max_event_bytes,
+            correct_clock_skew=False,
+        )
+        total += append_events(store, prepared, source=source).inserted
+    return total
+
+
+def _quotas(world: World) -> list[dict[str, Any]]:
+    rows = []
+    quarter_starts = sorted(
+        {
+            date(_month(world, m).year, (_month(world, m).month - 1) // 3 * 3 + 1, 1)
+            for m in range(0, 13)
+        }
+    )
+    for user in world.users:
+        if user.get("role") != "seller":
+            continue
+        is_ae = user["email"].split("@")[0].endswith(".ae")
+        for start in quarter_starts:
+            end = date(
+                start.year, start.month + 2, calendar.monthrange(start.year, start.month + 2)[1]
+            )
+            rows.append(
+                {
+                    "user_email": user["email"],
+                    "period_start": start,
+                    "period_end": end,
+                    "amount": 300_000 if is_ae else 90_000,
+                    "currency": "USD",
+                }
+            )
+    return rows
+
+
+def _month(world: World, offset: int) -> date:
+    start = world.start.date()
+    year, month = start.year + (start.month - 1 + offset) // 12, (start.month - 1 + offset) % 12
+    return date(year, month + 1, 1)
+
+
+def _count(report: DemoReport, kind: str, result: Any) -> Any:
+    entry = report.imports.setdefault(kind, {"created": 0, "updated": 0, "errors": 0})
+    entry["created"] += result.created
+    entry["updated"] += result.updated
+    entry["errors"] += len(result.errors)
+    return result
+
+
+def _meta(world: World, report: DemoReport) -> list[dict[str, Any]]:
+    values = {
+        "seed": world.seed,
+        "as_of": world.as_of.isoformat(),
+        "window_start": world.start.isoformat(),
+        "accounts": len(world.accounts),
+        "events": report.events,
+        "win_probability_coefficients": WIN_COEFFICIENTS,
+    }
+    # JSON text, so values of different types share the column.
+    return [{"key": k, "value": orjson.dumps(v).decode()} for k, v in values.items()]
