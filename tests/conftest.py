@@ -3,7 +3,8 @@
 - ``settings``: the built-in default configuration, read from an empty working directory.
 - ``backend`` / ``store``: every store test runs on DuckDB and on PostgreSQL. Each test gets
   its own freshly migrated database, copied from a template migrated once per worker
-  (a ``.duckdb`` file copy, or PostgreSQL ``CREATE DATABASE ... TEMPLATE``).
+  (a ``.duckdb`` file copy, or PostgreSQL ``CREATE DATABASE ... TEMPLATE``, made a couple
+  ahead in the background by ``DatabaseFactory``) and dropped after the test.
 - ``empty_store``: an unmigrated database on the same backends, for migration tests.
 
 PostgreSQL tests are marked ``postgres``. When the server is unreachable they are skipped,
@@ -37,7 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("backend") == "postgresql":
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_postgres or "postgres_admin" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -85,14 +87,6 @@ def postgres_databases(
 ) -> Iterator[DatabaseFactory]:
     """Migrated databases, one per test, cloned from the template ahead of need."""
     factory = DatabaseFactory(postgres_admin, postgres_template)
-    yield factory
-    factory.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_empty_databases(postgres_admin: PostgresAdmin) -> Iterator[DatabaseFactory]:
-    """Databases without any schema, one per test."""
-    factory = DatabaseFactory(postgres_admin, None, ahead=1)
     yield factory
     factory.close()
 

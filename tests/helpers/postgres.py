@@ -89,7 +89,7 @@ class DatabaseFactory:
     the background too; ``close`` waits for all of it and drops clones nobody took.
     """
 
-    def __init__(self, admin: PostgresAdmin, template: str | None, *, ahead: int = 0) -> None:
+    def __init__(self, admin: PostgresAdmin, template: str | None, *, ahead: int = 2) -> None:
         self.admin = admin
         self.template = template
         self.ahead = ahead

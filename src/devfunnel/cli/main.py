@@ -1,0 +1,50 @@
+"""The ``devfunnel`` application: commands are registered here, errors handled once."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from devfunnel import __version__
+from devfunnel.cli import config_cmd, setup
+from devfunnel.cli.errors import report
+from devfunnel.errors import DevfunnelError
+
+app = typer.Typer(
+    name="devfunnel",
+    help="Developer signals and sales, joined account by account.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.command()(setup.init)
+app.command()(setup.demo)
+app.command()(setup.serve)
+app.add_typer(config_cmd.app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"devfunnel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Developer signals and sales, joined account by account."""
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run a command; expected errors print a message and set the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="devfunnel")
+    except DevfunnelError as exc:
+        sys.exit(report(exc))

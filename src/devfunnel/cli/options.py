@@ -1,0 +1,42 @@
+"""Options every command takes, and how a command gets its settings and store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devfunnel.config import Settings, load_settings
+from devfunnel.store import Store
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", metavar="URL", show_default=False,
+                 help="Database URL: duckdb:///path.duckdb or postgresql+psycopg://user@host/db "
+                      "(default: database.url from the configuration, or DEVFUNNEL_DATABASE_URL)."),
+]  # fmt: skip
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="PATH", show_default=False, dir_okay=False,
+                 help="Configuration file (default: ./devfunnel.toml or DEVFUNNEL_CONFIG)."),
+]  # fmt: skip
+
+
+def settings_for(db: str | None, config: Path | None) -> Settings:
+    """Effective settings: files and environment, then ``--db``."""
+    return load_settings(config, overrides={"database.url": db} if db else None)
+
+
+def open_store(settings: Settings, *, migrated: bool = True) -> Store:
+    """Open the configured database; by default refuse one whose schema is not current."""
+    from devfunnel.store.migrate import require_current
+
+    store = Store(settings.database.url)
+    if migrated:
+        try:
+            require_current(store)
+        except BaseException:
+            store.close()
+            raise
+    return store

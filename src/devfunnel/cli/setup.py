@@ -1,0 +1,127 @@
+"""``init``, ``demo`` and ``serve``: create the database, fill it, serve it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
+from devfunnel.cli.output import console, stage_progress
+from devfunnel.errors import Conflict, ValidationError
+
+
+def init(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Create the database schema, or migrate it to this version's."""
+    from devfunnel.comp.plans import sync_plans
+    from devfunnel.store import migrate
+
+    settings = settings_for(db, config)
+    with open_store(settings, migrated=False) as store:
+        before, after = migrate.upgrade(store)
+        sync_plans(store, settings)
+        if before == after:
+            console.print(f"{store.describe()} is up to date (schema {after}).")
+        else:
+            state = "created" if before is None else f"migrated from {before}"
+            console.print(f"{store.describe()}: schema {state} to {after}.")
+
+
+def demo(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same company.")
+    ] = 1,
+    accounts: Annotated[
+        int,
+        typer.Option(
+            min=1, max=1_000_000, help="Number of accounts (about 10 people and 500 events each)."
+        ),
+    ] = 2000,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Last day of the 12 months of history (default: today).",
+        ),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Delete everything already in the database first.")
+    ] = False,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the app when loaded.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Host to serve on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to serve on.")] = None,
+) -> None:
+    """Generate the demo company into the database and serve the app."""
+    from devfunnel.demo.load import load_demo
+    from devfunnel.store import migrate
+    from devfunnel.store.reset import drop_everything, has_data
+
+    settings = settings_for(db, config)
+    as_of_date = _parse_date(as_of) if as_of else None
+    with open_store(settings, migrated=False) as store:
+        if has_data(store):
+            if not replace:
+                raise Conflict(
+                    f"{store.describe()} already holds data; load the demo into a "
+                    "new database, or pass --replace to delete what is there"
+                )
+            drop_everything(store)
+        migrate.upgrade(store)
+        with stage_progress() as tick:
+            report = load_demo(
+                store, settings, seed=seed, accounts=accounts, as_of=as_of_date, progress=tick
+            )
+        total = sum(report.seconds.values())
+        console.print(
+            f"Loaded the demo company (seed {report.seed}, history to "
+            f"{report.as_of}) into {store.describe()} in {total:.1f} s: "
+            f"{report.accounts:,} accounts, {report.people:,} people, "
+            f"{report.events:,} events."
+        )
+    if serve_after:
+        serve(db=db, config=config, host=host, port=port)
+
+
+def serve(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: server.host).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: server.port).")
+    ] = None,
+) -> None:
+    """Serve the dashboard, the JSON API and event intake."""
+    import uvicorn
+
+    from devfunnel.web.app import create_app
+
+    settings = settings_for(db, config)
+    store = open_store(settings)
+    app = create_app(settings, store)
+    bind_host, bind_port = host or settings.server.host, port or settings.server.port
+    console.print(f"Serving {store.describe()} at http://{bind_host}:{bind_port}/ (Ctrl+C to stop)")
+    try:
+        uvicorn.run(
+            app,
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.logging.level.lower(),
+            access_log=False,
+        )
+    finally:
+        store.close()
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"--as-of {text!r} is not a date (use YYYY-MM-DD)") from None

@@ -1,0 +1,1 @@
+"""Portable analytics: Ibis expressions over the store, the same on every backend."""

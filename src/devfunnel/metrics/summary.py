@@ -1,0 +1,64 @@
+"""What the database holds, counted through Ibis so it runs on any backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+from ibis import _
+
+from devfunnel.store import Store
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+    events_by_source: list[dict[str, Any]] = field(default_factory=list)
+    opportunities_by_stage: list[dict[str, Any]] = field(default_factory=list)
+    mrr_by_currency: list[dict[str, Any]] = field(default_factory=list)
+    first_event: Any = None
+    last_event: Any = None
+
+
+COUNTED = ("accounts", "people", "identities", "events", "leads", "opportunities",
+           "subscriptions", "programs", "touchpoints", "feedback_items", "users")  # fmt: skip
+
+
+def summarise(store: Store) -> Summary:
+    con = store.ibis()
+    out = Summary()
+    for name in COUNTED:
+        table = con.table(name)
+        if name in ("people", "accounts"):
+            table = table.filter(table.merged_into.isnull())
+        out.counts[name] = int(table.count().execute())
+    events = con.table("events")
+    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
+    out.first_event, out.last_event = span["first"][0], span["last"][0]
+    out.events_by_source = _records(
+        events.group_by("source").aggregate(events=_.count()).order_by(ibis.desc("events"))
+    )
+    opps = con.table("opportunities")
+    out.opportunities_by_stage = _records(
+        opps.group_by("stage")
+        .aggregate(opportunities=_.count(), amount_minor=_.amount_minor.sum())
+        .order_by("stage")
+    )
+    subs = con.table("subscriptions")
+    active = subs.filter(subs.status.isin(["active", "trialing", "past_due"]))
+    out.mrr_by_currency = _records(
+        active.group_by("currency").aggregate(mrr_minor=_.mrr_minor.sum(), subscriptions=_.count())
+    )
+    return out
+
+
+def _records(expr: ibis.Table) -> list[dict[str, Any]]:
+    frame = expr.to_pyarrow()
+    return [
+        {
+            k: (int(v) if isinstance(v, int | float) and k != "stage" and v is not None else v)
+            for k, v in row.items()
+        }
+        for row in frame.to_pylist()
+    ]

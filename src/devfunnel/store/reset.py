@@ -1,0 +1,33 @@
+"""Empty a database of everything devfunnel created, for ``devfunnel demo --replace``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from devfunnel.store.schema import metadata
+from devfunnel.store.store import Store
+
+
+def has_data(store: Store) -> bool:
+    """Whether the database already holds devfunnel records worth protecting."""
+    with store.read() as conn:
+        inspector = sa.inspect(conn)
+        if not inspector.has_table("events"):
+            return False
+        for table in ("events", "accounts", "opportunities"):
+            if conn.execute(
+                sa.select(sa.func.count()).select_from(metadata.tables[table])
+            ).scalar():
+                return True
+    return False
+
+
+def drop_everything(store: Store) -> None:
+    """Drop devfunnel's tables, its migration history and the demo's ground truth."""
+    from devfunnel.demo.truth import SCHEMA, truth_metadata
+
+    with store.transaction() as conn:
+        truth_metadata.drop_all(conn)
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA}"))
+        metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))

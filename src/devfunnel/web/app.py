@@ -1,0 +1,55 @@
+"""The FastAPI application: routers, static assets, error mapping, background worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from devfunnel import __version__
+from devfunnel.config import Settings
+from devfunnel.store import Store
+from devfunnel.web import problems
+from devfunnel.web.pages import home
+from devfunnel.web.routes import health, summary
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, store: Store, *, run_worker: bool | None = None) -> FastAPI:
+    """The app over an open store; ``run_worker`` defaults to ``server.run_worker``."""
+    worker_wanted = settings.server.run_worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if worker_wanted:
+            from devfunnel.worker.inprocess import InProcessWorker
+
+            worker = InProcessWorker(store, settings)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="devfunnel",
+        version=__version__,
+        lifespan=lifespan,
+        description="Developer signals and sales, joined account by account.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(health.router)
+    app.include_router(summary.router)
+    app.include_router(home.router)
+    return app

@@ -1,0 +1,1 @@
+"""Background work: resolution and billing after intake, off the acknowledgement path."""
