@@ -26,15 +26,6 @@ from tests.helpers.postgres import DatabaseFactory, PostgresAdmin, unavailable, 
 BACKENDS = ["duckdb", "postgresql"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # ibis 12 still calls DuckDB's fetch_arrow_table(), which DuckDB 2 deprecates; the
-    # warning is theirs, not ours, and filterwarnings=error would fail every Ibis read.
-    config.addinivalue_line(
-        "filterwarnings",
-        r"ignore:fetch_arrow_table\(\) is deprecated:DeprecationWarning:ibis.backends.duckdb",
-    )
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -112,14 +103,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def _postgres_database(request: pytest.FixtureRequest, *, migrated: bool) -> Iterator[str]:
-    admin: PostgresAdmin = request.getfixturevalue("postgres_admin")
-    template = request.getfixturevalue("postgres_template") if migrated else None
-    name = unique_name("test")
-    admin.create(name, template=template)
-    try:
-        yield admin.url_for(name)
-    finally:
-        admin.drop(name)
+    if migrated:
+        factory: DatabaseFactory = request.getfixturevalue("postgres_databases")
+        name = factory.take()
+        try:
+            yield factory.admin.url_for(name)
+        finally:
+            factory.discard(name)
+    else:
+        admin: PostgresAdmin = request.getfixturevalue("postgres_admin")
+        name = unique_name("empty")
+        admin.create(name)
+        try:
+            yield admin.url_for(name)
+        finally:
+            admin.drop(name)
 
 
 @pytest.fixture

@@ -83,17 +83,19 @@ class PostgresAdmin:
 class DatabaseFactory:
     """Fresh databases cloned from a template, created ahead of need in background threads.
 
-    One ``CREATE DATABASE`` mostly waits on the server (about half a second here), but
-    several run in parallel for the price of one; so clones are made a few at a time ahead
-    of the tests, and a test waits only when it outruns them. Used databases are dropped in
-    the background too; ``close`` waits for all of it and drops clones nobody took.
+    Cloning is quick, and several clones run in parallel for the price of one, so a couple
+    are made ahead of the tests. Dropping is slow (PostgreSQL forces a checkpoint on every
+    ``DROP DATABASE``) unless drops overlap and share one, so used databases are dropped by
+    threads of their own that never hold up cloning. ``close`` waits for all of it and drops
+    clones nobody took.
     """
 
     def __init__(self, admin: PostgresAdmin, template: str | None, *, ahead: int = 2) -> None:
         self.admin = admin
         self.template = template
         self.ahead = ahead
-        self._executor = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="test-db")
+        self._creator = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="test-db-new")
+        self._dropper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-db-drop")
         self._ready: deque[Future[str]] = deque()
         self._dropping: list[Future[None]] = []
 
@@ -105,17 +107,18 @@ class DatabaseFactory:
     def take(self) -> str:
         """The name of a new database of its own for one test."""
         while len(self._ready) <= self.ahead:
-            self._ready.append(self._executor.submit(self._create))
+            self._ready.append(self._creator.submit(self._create))
         return self._ready.popleft().result()
 
     def discard(self, name: str) -> None:
-        self._dropping.append(self._executor.submit(self.admin.drop, name))
+        self._dropping.append(self._dropper.submit(self.admin.drop, name))
 
     def close(self) -> None:
         try:
             while self._ready:
-                self.admin.drop(self._ready.popleft().result())
+                self.discard(self._ready.popleft().result())
             for dropping in self._dropping:
                 dropping.result()
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._creator.shutdown(wait=True, cancel_futures=True)
+            self._dropper.shutdown(wait=True)

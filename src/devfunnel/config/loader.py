@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -294,8 +295,12 @@ def _config_error(
     )
 
 
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+(@)")
+
+
 def _show(key: Key, value: Any) -> str:
+    """The offending value for a message, never revealing a secret or a password."""
     if any("secret" in str(part) for part in key):
         return "'***'"
-    text = repr(value)
+    text = _URL_PASSWORD.sub(r"\1***\2", repr(value))
     return text if len(text) <= 80 else text[:77] + "..."

@@ -22,7 +22,7 @@ class CompanySettings(BaseModel):
     timezone: str = "UTC"
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
     #: Email domains of the company's own staff: their activity is never scored.
-    internal_domains: list[str] = Field(default_factory=list)
+    internal_domains: list[str] = Field(default_factory=lambda: ["acme.dev"])
 
     @field_validator("timezone")
     @classmethod

@@ -120,7 +120,7 @@ def _developer(em: Emitter) -> None:
     p, g = em.p, em.g
     signup = p.stage_days.get("evaluate")
     if signup is not None:
-        p.user_id = f"usr_{p.ref[1:].lower()}"
+        p.user_id = f"usr_{p.ref.lower()}"
     for stage, rate in _DOC_RATE.items():
         if stage not in p.stage_days:
             continue
@@ -206,9 +206,11 @@ def _page(
     *,
     signed_in: bool,
     campaign: str | None = None,
-) -> None:
+) -> str:
+    """Emit a page view; return the anonymous id (device) it was sent from."""
     g = em.g
     device = 1 if len(em.p.anon_ids) > 1 and g.random() < 0.3 else 0
+    anonymous_id = em.anon(device)
     path = f"/{category.lower()}/{name.lower().replace(' ', '-')}"
     context: dict[str, object] = {"page": {"path": path}, "userAgent": "Mozilla/5.0"}
     if campaign:
@@ -220,11 +222,12 @@ def _page(
         "page",
         category=category,
         name=name,
-        anonymousId=em.anon(device),
+        anonymousId=anonymous_id,
         userId=em.user() if signed_in else None,
         properties={"title": name, "path": path},
         context=context,
     )
+    return anonymous_id
 
 
 def _signup(em: Emitter, day: float) -> None:
@@ -553,8 +556,7 @@ def _program_touches(em: Emitter) -> None:
             row |= {"github": p.github, "action": "starred"}
             _delivery(em, "star", day, action="created", repo="acme/examples")
         else:
-            row |= {"anonymous_id": em.anon(0), "action": "clicked"}
-            _page(
+            device = _page(
                 em,
                 day,
                 "Docs" if program.channel == "docs" else "Website",
@@ -562,6 +564,7 @@ def _program_touches(em: Emitter) -> None:
                 signed_in=p.user_id is not None and p.reached("evaluate", day),
                 campaign=program.key,
             )
+            row |= {"anonymous_id": device, "action": "clicked"}
         em.sink.records["touchpoints"].append(row)
 
 

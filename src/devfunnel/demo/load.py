@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import sqlalchemy as sa
 
 from devfunnel.admin.users import import_users
 from devfunnel.comp.plans import sync_plans
@@ -102,8 +103,7 @@ def load_demo(
 
     clock = time.perf_counter()
     tick("resolve", 0, 1)
-    resolution = resolve_pending(store, settings, max_batches=1_000_000)
-    report.people = resolution.new_people - resolution.merged_people
+    resolve_pending(store, settings, max_batches=1_000_000)
     tick("resolve", 1, 1)
     report.seconds["resolve"] = time.perf_counter() - clock
 
@@ -142,12 +142,21 @@ def load_demo(
             lambda: _count(report, "quotas", import_quotas(store, settings, _quotas(world))),
         ),
         ("plans", lambda: sync_plans(store, settings)),
+        # Touchpoint lists name identities too; resolve them like any other signal.
+        ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
         step()
     tick("records", len(steps), len(steps))
     with store.transaction() as conn:
+        # Count what is stored, including identify events the lead import queued.
+        report.events = int(conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one())
+        report.people = int(
+            conn.execute(
+                sa.text("SELECT count(*) FROM people WHERE merged_into IS NULL")
+            ).scalar_one()
+        )
         truth.write(store, conn, "meta", _meta(world, report))
     report.seconds["records"] = time.perf_counter() - clock
     return report

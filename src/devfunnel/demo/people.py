@@ -92,6 +92,11 @@ def make_people(
     return people
 
 
+def ref_number(ref: str) -> int:
+    """A number unique to each person: account people and independent developers apart."""
+    return int(ref[1:]) + (0 if ref[0] == "P" else 900_000_000)
+
+
 def _person(g: np.random.Generator, account: Account | None, ref: str, persona: str) -> Person:
     first = vocab.FIRST_NAMES[g.integers(len(vocab.FIRST_NAMES))]
     last = vocab.LAST_NAMES[g.integers(len(vocab.LAST_NAMES))]
@@ -104,7 +109,7 @@ def _person(g: np.random.Generator, account: Account | None, ref: str, persona: 
     if account is None or g.random() < (0.45 if persona == "developer" else 0.1):
         sep = ("", ".", "_")[g.integers(3)]
         # Personal addresses are unique in the world: the number tells namesakes apart.
-        digits = str(int(ref[1:]) % 100_000)
+        digits = str(ref_number(ref))
         personal = f"{first.lower()}{sep}{last.lower()}{digits}@{pick(g, vocab.PERSONAL_DOMAINS)}"
     github = None
     if persona == "developer" and g.random() < 0.6:
@@ -115,7 +120,7 @@ def _person(g: np.random.Generator, account: Account | None, ref: str, persona: 
             f"{first.lower()}-{last.lower()}",
             f"{first.lower()}{g.integers(10, 999)}",
         )[style]
-        github = f"{github}{int(ref[1:]) % 100_000}"  # logins are unique on GitHub
+        github = f"{github}{ref_number(ref)}"  # logins are unique on GitHub
     anon = [
         f"anon-{ref.lower()}-{i}-{g.integers(1 << 30):x}" for i in range(1 + (g.random() < 0.4))
     ]

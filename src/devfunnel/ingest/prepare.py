@@ -255,11 +255,12 @@ def _nonempty(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.greater(pc.utf8_length(trimmed), 0), trimmed, pa.scalar(None, pa.string()))
 
 
-def _with_generated_ids(message_ids: pa.ChunkedArray) -> pa.ChunkedArray:
+def _with_generated_ids(message_ids: pa.ChunkedArray) -> pa.Array:
     """Fill missing message ids server-side (such events are never deduplicated)."""
-    missing = pc.is_null(message_ids)
+    ids = message_ids.combine_chunks() if isinstance(message_ids, pa.ChunkedArray) else message_ids
+    missing = pc.is_null(ids)
     count = pc.sum(missing).as_py() or 0
     if not count:
-        return message_ids
+        return ids
     fresh = pa.array([f"df-{new_id()}" for _ in range(count)], pa.string())
-    return pc.replace_with_mask(message_ids, missing, fresh)
+    return pc.replace_with_mask(ids, missing, fresh)

@@ -32,10 +32,11 @@ def summarise(store: Store) -> Summary:
         table = con.table(name)
         if name in ("people", "accounts"):
             table = table.filter(table.merged_into.isnull())
-        out.counts[name] = int(table.count().execute())
+        out.counts[name] = int(table.count().to_pyarrow().as_py())
     events = con.table("events")
-    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
-    out.first_event, out.last_event = span["first"][0], span["last"][0]
+    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max())
+    row = span.to_pyarrow().to_pylist()[0]
+    out.first_event, out.last_event = row["first"], row["last"]
     out.events_by_source = _records(
         events.group_by("source").aggregate(events=_.count()).order_by(ibis.desc("events"))
     )

@@ -1,4 +1,5 @@
-"""Empty a database of everything devfunnel created, for ``devfunnel demo --replace``."""
+"""Emptying a database for ``devfunnel demo --replace``, and guarding against doing it by
+accident."""
 
 from __future__ import annotations
 
@@ -23,11 +24,7 @@ def has_data(store: Store) -> bool:
 
 
 def drop_everything(store: Store) -> None:
-    """Drop devfunnel's tables, its migration history and the demo's ground truth."""
-    from devfunnel.demo.truth import SCHEMA, truth_metadata
-
+    """Drop devfunnel's tables and migration history (the demo replaces its own truth)."""
     with store.transaction() as conn:
-        truth_metadata.drop_all(conn)
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA}"))
         metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))

@@ -12,11 +12,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
+import pyarrow as pa
 from pydantic import BaseModel, Field, model_validator
 
 from devfunnel.config import Settings
 from devfunnel.identity.keys import key, normalise_email, normalise_github, normalise_id
 from devfunnel.ids import new_id
+from devfunnel.ingest.append import append_events
+from devfunnel.ingest.prepare import TS, prepare
 from devfunnel.ingest.records.base import (
     ImportResult,
     Record,
@@ -245,4 +249,37 @@ def import_touchpoints(
             result.created += 1
         if inserts and not dry_run:
             store.append(conn, touchpoints, to_arrow(inserts))
+    if inserts and not dry_run:
+        _queue_identities(store, settings, inserts)
     return result
+
+
+def _queue_identities(store: Store, settings: Settings, rows: list[dict[str, Any]]) -> None:
+    """Touchpoints are signals too: each is also queued as a ``Program Touch`` event, so
+    an attendee list's emails resolve to people like any other identity."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        kind, value = row["identity_key"].split(":", 1)
+        field = {
+            "email": "email",
+            "user_id": "userId",
+            "github": "githubLogin",
+            "anonymous_id": "anonymousId",
+        }[kind]
+        by_source.setdefault(f"touchpoints:{row['source']}", []).append({
+            "messageId": row["external_key"], "type": "track", "event": "Program Touch",
+            field: value, "timestamp": row["occurred_at"],
+            "properties": orjson.dumps({"program_id": str(row["program_id"]),
+                                        "action": row["action"]}).decode()})  # fmt: skip
+    for source, events in by_source.items():
+        table = pa.Table.from_pylist(events, schema=pa.schema(
+            [(name, TS if name == "timestamp" else pa.string()) for name in (
+                "messageId", "type", "event", "email", "userId", "githubLogin", "anonymousId",
+                "timestamp", "properties")]))  # fmt: skip
+        prepared = prepare(
+            table,
+            source=source,
+            max_event_bytes=settings.ingest.max_event_bytes,
+            correct_clock_skew=False,
+        )
+        append_events(store, prepared, source=source)

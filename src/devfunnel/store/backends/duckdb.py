@@ -18,7 +18,7 @@ from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualifie
 log = logging.getLogger(__name__)
 
 #: Never download extensions at run time; json, icu and parquet are built in.
-_CONFIG = {"autoinstall_known_extensions": False, "TimeZone": "UTC"}
+_CONFIG = {"autoinstall_known_extensions": False}
 
 
 class DuckDBBackend:
@@ -28,7 +28,15 @@ class DuckDBBackend:
         database = url.database or ":memory:"
         if database != ":memory:":
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(url, connect_args={"config": dict(_CONFIG)}, pool_pre_ping=False)
+        engine = sa.create_engine(url, connect_args={"config": dict(_CONFIG)}, pool_pre_ping=False)
+
+        @sa.event.listens_for(engine, "connect")
+        def _utc(dbapi_connection: Any, _: Any) -> None:
+            # Timestamps come back in UTC whatever the machine's zone; ICU is loaded only
+            # once connected, so this cannot go in the connect configuration.
+            dbapi_connection.execute("SET TimeZone = 'UTC'")
+
+        return engine
 
     def append(
         self,
@@ -99,6 +107,7 @@ class DuckDBBackend:
             duplicate = _duckdb_raw(raw.driver_connection).cursor()
         finally:
             raw.close()
+        duplicate.execute("SET TimeZone = 'UTC'")
         return ibis.duckdb.from_connection(duplicate)
 
     def translate(self, exc: BaseException, url: sa.URL) -> DevfunnelError | None:

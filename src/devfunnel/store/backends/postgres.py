@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
-from devfunnel.store.backends.base import arrow_columns, qualified, quote
+from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
 
 
 class PostgresBackend:
@@ -41,6 +41,9 @@ class PostgresBackend:
         if rows.num_rows == 0:
             return 0
         columns = arrow_columns(table, rows)
+        if unique_on:
+            # Replays inside one append keep their first row, as on DuckDB.
+            rows = dedupe_within(rows, unique_on)
         names = ", ".join(quote(c) for c in columns)
         stage = f"__append_{table.schema or 'main'}_{table.name}"
         driver = conn.connection.driver_connection
@@ -60,10 +63,7 @@ class PostgresBackend:
             if unique_on:
                 keys = ", ".join(quote(c) for c in unique_on)
                 conflict = f" ON CONFLICT ({keys}) DO NOTHING"
-                # Replays inside one append: keep one row per key before inserting.
-                select = f"SELECT DISTINCT ON ({keys}) {names} FROM {stage}"
-            else:
-                select = f"SELECT {names} FROM {stage}"
+            select = f"SELECT {names} FROM {stage}"
             cur.execute(f"INSERT INTO {qualified(table)} ({names}) {select}{conflict}")
             inserted = cur.rowcount
             cur.execute(f"TRUNCATE {stage}")

@@ -1,0 +1,68 @@
+"""The app in process: health, summary, the home page, and problem responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from devfunnel.config import Settings
+from devfunnel.demo.load import load_demo
+from devfunnel.store import Store
+from devfunnel.web.app import create_app
+
+
+@pytest.fixture
+def client(store: Store, settings: Settings) -> Iterator[TestClient]:
+    load_demo(store, settings, seed=3, accounts=6, as_of=date(2026, 11, 1))
+    with TestClient(create_app(settings, store, run_worker=False)) as test_client:
+        yield test_client
+
+
+def test_health_names_the_backend_and_schema(client: TestClient, store: Store) -> None:
+    body = client.get("/api/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["backend"] == store.kind
+    assert body["schema_revision"] == "0001"
+
+
+def test_summary_counts_what_is_stored(client: TestClient, store: Store) -> None:
+    body = client.get("/api/v1/summary").json()
+    with store.read() as conn:
+        import sqlalchemy as sa
+
+        events = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+        opps = conn.execute(sa.text("SELECT count(*) FROM opportunities")).scalar_one()
+    assert body["counts"]["events"] == events > 0
+    assert sum(row["events"] for row in body["events_by_source"]) == events
+    assert sum(row["opportunities"] for row in body["opportunities_by_stage"]) == opps
+    assert body["first_event"] < body["last_event"]
+
+
+def test_home_page_lists_what_was_loaded(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    summary = client.get("/api/v1/summary").json()
+    events = summary["counts"]["events"]
+    assert f'data-count="events"><div class="value">{events:,}' in response.text
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_unknown_routes_are_problem_json(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+def test_no_page_pulls_assets_from_elsewhere(client: TestClient) -> None:
+    """Assets ship in the package: every src and href is a path on this server."""
+    import re
+
+    html = client.get("/").text
+    links = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert links
+    assert all(link.startswith("/") for link in links), links
