@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= devfunnel.duckdb
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format bench browsers clean
+.PHONY: install demo test lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,7 +23,7 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/devfunnel demo --db duckdb:///$(DEMO_DB)
+	$(BIN)/devfunnel demo --db duckdb:///$(DEMO_DB) --replace
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

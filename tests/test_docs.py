@@ -389,3 +389,26 @@ def test_index_links_every_page() -> None:
     pages = sorted(p.name for p in DOCS.glob("*.md") if p.name != "index.md")
     missing = [page for page in pages if f"]({page})" not in index]
     assert not missing, f"docs/index.md does not link: {missing}"
+
+
+# --- links -------------------------------------------------------------------------------
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading."""
+    text = heading.lstrip("#").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_links_between_pages_resolve() -> None:
+    anchors = {
+        page.name: {_anchor(line) for line in read(page.name).splitlines() if line.startswith("#")}
+        for page in DOCS.glob("*.md")
+    }
+    broken = []
+    for page in sorted(anchors):
+        for target, anchor in re.findall(r"\]\(([\w.-]*\.md)?(?:#([\w-]+))?\)", read(page)):
+            name = target or page
+            if name not in anchors or (anchor and anchor not in anchors[name]):
+                broken.append(f"{page}: {target}#{anchor}")
+    assert not broken, f"broken links in docs/: {broken}"

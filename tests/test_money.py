@@ -57,7 +57,7 @@ def test_parse_refuses_floats() -> None:
         Money.parse(19.99)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("currency", ["US", "USDT", "U5D", "", "€€€"])
+@pytest.mark.parametrize("currency", ["US", "USDT", "U5D", "", "€€€", "ÄBC", "U$D"])
 def test_parse_refuses_bad_currency(currency: str) -> None:
     with pytest.raises(ValidationError, match="not an ISO 4217 currency code") as raised:
         Money.parse("1", currency)

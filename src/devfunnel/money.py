@@ -36,7 +36,7 @@ class Money:
         if isinstance(amount, float):
             raise ValidationError("money amounts must not be floats; pass a string or Decimal")
         code = currency.strip().upper()
-        if len(code) != 3 or not code.isalpha():
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
             raise ValidationError(f"{currency!r} is not an ISO 4217 currency code", value=currency)
         try:
             value = Decimal(str(amount).replace(",", "").strip())

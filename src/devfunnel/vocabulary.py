@@ -18,14 +18,7 @@ CHANNELS: Final = ("product", "docs", "github", "community", "events", "marketin
                    "billing", "support")  # fmt: skip
 
 #: Kinds of identity a person can be known by (``identities.kind``).
-IDENTITY_KINDS: Final = (
-    "email",
-    "user_id",
-    "anonymous_id",
-    "github",
-    "crm_contact",
-    "stripe_customer",
-)
+IDENTITY_KINDS: Final = ("email", "user_id", "anonymous_id", "github")
 
 #: MEDDPICC elements, in the order sellers say them.
 MEDDPICC: Final = ("metrics", "economic_buyer", "decision_criteria", "decision_process",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,10 @@ ConfigOption = Annotated[
 
 
 def settings_for(db: str | None, config: Path | None) -> Settings:
-    """Effective settings: files and environment, then ``--db``."""
-    return load_settings(config, overrides={"database.url": db} if db else None)
+    """Effective settings: files and environment, then ``--db``; applies the log level."""
+    settings = load_settings(config, overrides={"database.url": db} if db else None)
+    logging.getLogger("devfunnel").setLevel(settings.logging.level)
+    return settings
 
 
 def open_store(settings: Settings, *, migrated: bool = True) -> Store:

@@ -81,8 +81,8 @@ def demo(
         console.print(
             f"Loaded the demo company (seed {report.seed}, history to "
             f"{report.as_of}) into {store.describe()} in {total:.1f} s: "
-            f"{report.accounts:,} accounts, {report.people:,} people, "
-            f"{report.events:,} events."
+            f"{report.accounts:,} accounts generated; {report.stored_accounts:,} accounts, "
+            f"{report.people:,} people and {report.events:,} events stored."
         )
     if serve_after:
         serve(db=db, config=config, host=host, port=port)

@@ -271,10 +271,16 @@ def _dotted(key: Key, document: Any = None) -> str:
 
 
 def _origin_of(key: Key, origin: Mapping[Key, str]) -> str:
+    """Where a key's value came from; for a section, every source that set part of it,
+    the ones the user controls first."""
+    own = BUILTIN
     for end in range(len(key), -1, -1):
         if key[:end] in origin:
-            return origin[key[:end]]
-    return BUILTIN
+            own = origin[key[:end]]
+            break
+    below = {src for k, src in origin.items() if len(k) > len(key) and k[: len(key)] == key}
+    sources = sorted({own} | below, key=lambda src: (src == BUILTIN, src))
+    return ", ".join(sources)
 
 
 def _config_error(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 Strict = ConfigDict(extra="forbid", strict=True, validate_default=True)
 
@@ -99,16 +99,26 @@ class IdentitySettings(BaseModel):
     auto_merge_probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.99
     #: Pairs at or above this (and below auto-merge) wait for a person to review.
     review_probability: Annotated[float, Field(gt=0.0, le=1.0)] = 0.80
-    #: GitHub logins and user agents matching these patterns are bots, never people.
+    #: GitHub logins matching any of these regular expressions belong to bots, not people.
     bot_patterns: list[str] = Field(
         default_factory=lambda: [
             r"\[bot\]$",
             r"-bot$",
             r"^dependabot",
             r"^renovate",
-            r"(?i)bot|crawler|spider|headless",
+            r"^github-actions",
         ]
     )
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> IdentitySettings:
+        if self.review_probability >= self.auto_merge_probability:
+            raise ValueError(
+                f"identity.review_probability ({self.review_probability:g}) must be "
+                "below identity.auto_merge_probability "
+                f"({self.auto_merge_probability:g})"
+            )
+        return self
 
     @field_validator("bot_patterns")
     @classmethod
@@ -135,13 +145,11 @@ class WebhookSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
-    """Where background work runs."""
+    """How background work runs."""
 
     model_config = Strict
 
-    #: ``inprocess`` runs jobs in the server; ``postgres`` and ``redis`` use a shared queue.
-    queue: Literal["inprocess", "postgres", "redis"] = "inprocess"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: Seconds the in-process worker waits between checks when there is nothing to do.
     poll_seconds: Annotated[float, Field(gt=0)] = 1.0
 
 

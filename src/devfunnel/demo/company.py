@@ -88,7 +88,7 @@ def _account(world: World, account: Account, chunk: Chunk) -> None:
     for sub in outcome.subscriptions:
         _stripe(world, chunk.sink, sub)
     _crm(world, sg, account, people, outcome, chunk)
-    _feedback(world, chunk, sales.feedback(sg, account, people, bool(outcome.deals)))
+    _feedback(world, chunk, sales.feedback(sg, account, people, bool(outcome.opportunities)))
     chunk.truth["accounts"].append({
         "ref": account.ref, "domain": account.domain, "name": account.name,
         "need": account.need, "fit": account.fit, "in_crm": account.in_crm,
@@ -96,12 +96,12 @@ def _account(world: World, account: Account, chunk: Chunk) -> None:
         "churn_hazard": outcome.churn_hazard,
         "churned_at": _iso(world, outcome.churn_day) if outcome.churn_day else None,
         "subscribed": bool(outcome.subscriptions)})  # fmt: skip
-    for deal in outcome.deals:
+    for opp in outcome.opportunities:
         chunk.truth["opportunities"].append({
-            "external_key": deal.key, "account_ref": account.ref, "type": deal.type,
-            "p_win": deal.p_win, "won": deal.won, "closed_by_as_of": deal.closed,
-            "created_at": _iso(world, deal.created), "closes_at": _iso(world, deal.close_day),
-            "latent": deal.latent})  # fmt: skip
+            "external_key": opp.key, "account_ref": account.ref, "type": opp.type,
+            "p_win": opp.p_win, "won": opp.won, "closed_by_as_of": opp.closed,
+            "created_at": _iso(world, opp.created), "closes_at": _iso(world, opp.close_day),
+            "latent": opp.latent})  # fmt: skip
 
 
 def _crm(
@@ -128,7 +128,7 @@ def _crm(
         "currency": "USD", "country": account.country,
         "tech_stack": ", ".join(account.tech_stack), "owner_email": account.owner_email,
     })  # fmt: skip
-    champions = {d.champion.ref for d in outcome.deals if d.champion}
+    champions = {d.champion.ref for d in outcome.opportunities if d.champion}
     form_people = {r["person"].ref for r in chunk.sink.records.get("form_leads", [])}
     for person in people:
         contact = (
@@ -148,16 +148,18 @@ def _crm(
                     "title": person.title,
                     "persona": person.persona,
                     "account_external_id": account.crm_id,
+                    # The CRM last touched the record when the person first engaged.
+                    "updated_at": _dt(world, min(person.start_day, HORIZON - 0.01)),
                 }
             )
-    for deal in outcome.deals:
-        _opportunity(world, g, account, deal, chunk)
+    for opportunity in outcome.opportunities:
+        _opportunity(world, g, account, opportunity, chunk)
     for lead in chunk.sink.records.get("form_leads", []):
         person = lead["person"]
         if person.account is not account:
             continue
         day = lead["day"]
-        converted = next((d for d in outcome.deals if day <= d.created <= day + 90), None)
+        converted = next((d for d in outcome.opportunities if day <= d.created <= day + 90), None)
         age = HORIZON - day
         status = (
             "converted"
@@ -167,7 +169,7 @@ def _crm(
         minutes = float(np.exp(g.normal(3.3, 1.1)))
         chunk.crm["leads"].append({
             "external_id": f"lead-{person.ref}", "crm": crm, "email": person.work_email,
-            "name": person.name, "title": person.title, "company_domain": account.domain,
+            "name": person.name, "title": person.title, "account_domain": account.domain,
             "source": "form", "status": status,
             "owner_email": _pick(world.teams.get("sdr", []), person.ref),
             "created_at": _dt(world, day),
@@ -177,33 +179,43 @@ def _crm(
 
 
 def _opportunity(
-    world: World, g: np.random.Generator, account: Account, deal: sales.Deal, chunk: Chunk
+    world: World,
+    g: np.random.Generator,
+    account: Account,
+    opportunity: sales.Opportunity,
+    chunk: Chunk,
 ) -> None:
-    crm, external = deal.key.split(":", 1)
-    stage = deal.stage
-    close = deal.close_day if deal.closed else max(deal.expected_close, HORIZON + 5)
-    champion_email = deal.champion.work_email if deal.champion else None
-    buyer_email = deal.economic_buyer.work_email if deal.economic_buyer else None
+    crm, external = opportunity.key.split(":", 1)
+    stage = opportunity.stage
+    close = (
+        opportunity.close_day
+        if opportunity.closed
+        else max(opportunity.expected_close, HORIZON + 5)
+    )
+    champion_email = opportunity.champion.work_email if opportunity.champion else None
+    buyer_email = opportunity.economic_buyer.work_email if opportunity.economic_buyer else None
     chunk.crm["opportunities"].append({
         "external_id": external, "crm": crm, "account_external_id": account.crm_id,
-        "name": f"{account.name} - {deal.type}", "type": deal.type, "stage": stage,
-        "amount": str(deal.amount), "currency": "USD",
+        "name": f"{account.name} - {opportunity.type}", "type": opportunity.type, "stage": stage,
+        "amount": str(opportunity.amount), "currency": "USD",
         "close_date": (world.start + timedelta(days=close)).date(),
         "owner_email": account.owner_email,
         "primary_contact_email": champion_email, "economic_buyer_email": buyer_email,
-        "next_step": None if deal.closed else "Follow up on technical review",
-        "use_case": "Customer-facing integrations" if len(deal.path) > 1 else None,
-        "competitor": "In-house build" if deal.latent["competitor"] else None,
-        "created_at": _dt(world, deal.created),
-        "closed_at": _dt(world, deal.close_day) if deal.closed else None,
-        "lost_reason": "No decision" if deal.closed and not deal.won else None,
-        "stage_history": [{"stage": s, "changed_at": _dt(world, d)} for s, d in deal.path],
-        "qualification": sales.qualification(g, deal, world.settings),
+        "next_step": None if opportunity.closed else "Follow up on technical review",
+        "use_case": "Customer-facing integrations" if len(opportunity.path) > 1 else None,
+        "competitor": "In-house build" if opportunity.latent["competitor"] else None,
+        "created_at": _dt(world, opportunity.created),
+        "closed_at": _dt(world, opportunity.close_day) if opportunity.closed else None,
+        "lost_reason": "No decision" if opportunity.closed and not opportunity.won else None,
+        "stage_history": [{"stage": s, "changed_at": _dt(world, d)} for s, d in opportunity.path],
+        "qualification": sales.qualification(g, opportunity, world.settings),
     })  # fmt: skip
-    end = min(deal.close_day, HORIZON)
-    n = int(g.poisson(0.12 * (end - deal.created) * (0.6 + deal.latent["economic_buyer"])))
-    contacts = [p for p in (deal.economic_buyer, deal.champion) if p and p.work_email]
-    for i, day in enumerate(np.sort(g.uniform(deal.created, end, n)).tolist()):
+    end = min(opportunity.close_day, HORIZON)
+    n = int(
+        g.poisson(0.12 * (end - opportunity.created) * (0.6 + opportunity.latent["economic_buyer"]))
+    )
+    contacts = [p for p in (opportunity.economic_buyer, opportunity.champion) if p and p.work_email]
+    for i, day in enumerate(np.sort(g.uniform(opportunity.created, end, n)).tolist()):
         if not contacts:
             break
         person = contacts[int(g.integers(len(contacts)))]

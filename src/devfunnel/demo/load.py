@@ -56,6 +56,8 @@ class DemoReport:
     accounts: int
     events: int = 0
     people: int = 0
+    #: Accounts stored after resolution (CRM, group calls, email domains, billing).
+    stored_accounts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     imports: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -152,6 +154,11 @@ def load_demo(
     with store.transaction() as conn:
         # Count what is stored, including identify events the lead import queued.
         report.events = int(conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one())
+        report.stored_accounts = int(
+            conn.execute(
+                sa.text("SELECT count(*) FROM accounts WHERE merged_into IS NULL")
+            ).scalar_one()
+        )
         report.people = int(
             conn.execute(
                 sa.text("SELECT count(*) FROM people WHERE merged_into IS NULL")

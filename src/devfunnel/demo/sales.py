@@ -3,7 +3,7 @@
 Opportunities open when an account's developers reach Build (bottom-up) or when sellers
 prospect large accounts (top-down). Each is won with a known probability, a logistic
 function of developer signals (builders, the champion's engagement) and sales signals
-(an engaged economic buyer, competition, deal size) plus the account's hidden need and
+(an engaged economic buyer, competition, opportunity size) plus the account's hidden need and
 fit. Sellers record MEDDPICC as noisy readings of the same hidden facts. Paying accounts
 churn with a known monthly hazard; their developers go quiet first.
 """
@@ -21,8 +21,8 @@ from devfunnel.demo import vocab
 from devfunnel.demo.people import HORIZON, Person
 from devfunnel.demo.world import Account
 
-#: Typical deal size (USD) and days per stage by segment.
-DEAL_SIZE = {"smb": 12_000, "mid_market": 45_000, "enterprise": 160_000}
+#: Typical opportunity size (USD) and days per stage by segment.
+TYPICAL_AMOUNT = {"smb": 12_000, "mid_market": 45_000, "enterprise": 160_000}
 STAGE_DAYS = {"smb": 9, "mid_market": 16, "enterprise": 28}
 #: Coefficients of the true win-probability function (see ``win_probability``).
 WIN_COEFFICIENTS = {"intercept": -1.55, "builders": 0.42, "champion": 1.9,
@@ -54,7 +54,7 @@ def win_probability(
         + c["economic_buyer"] * economic_buyer
         + c["need"] * (need - 0.5)
         + c["fit"] * (fit - 0.5)
-        + c["log2_size"] * math.log2(amount / DEAL_SIZE[segment])
+        + c["log2_size"] * math.log2(amount / TYPICAL_AMOUNT[segment])
         + c["competitor"] * competitor
         + bonus
     )
@@ -62,7 +62,7 @@ def win_probability(
 
 
 @dataclass
-class Deal:
+class Opportunity:
     key: str
     account: Account
     type: str
@@ -102,7 +102,7 @@ class Subscription:
 
 @dataclass
 class AccountSales:
-    deals: list[Deal] = field(default_factory=list)
+    opportunities: list[Opportunity] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     churn_hazard: float = 0.0
     churn_day: float | None = None
@@ -128,14 +128,16 @@ def simulate_sales(
         starts.append((float(g.uniform(20, 340)), "top_down"))
     for created, _motion in sorted(starts)[:2]:
         if created < HORIZON - 2:
-            out.deals.append(_deal(g, account, devs, buyers, created, "new", settings))
-    for deal in list(out.deals):
-        if deal.won and deal.closed and deal.type == "new":
-            if deal.close_day < HORIZON - 60 and g.random() < 0.35:
-                created = deal.close_day + float(g.uniform(60, 200))
+            out.opportunities.append(
+                _open_opportunity(g, account, devs, buyers, created, "new", settings)
+            )
+    for opportunity in list(out.opportunities):
+        if opportunity.won and opportunity.closed and opportunity.type == "new":
+            if opportunity.close_day < HORIZON - 60 and g.random() < 0.35:
+                created = opportunity.close_day + float(g.uniform(60, 200))
                 if created < HORIZON - 2:
-                    out.deals.append(
-                        _deal(
+                    out.opportunities.append(
+                        _open_opportunity(
                             g,
                             account,
                             devs,
@@ -143,13 +145,13 @@ def simulate_sales(
                             created,
                             "expansion",
                             settings,
-                            base=deal.amount * g.uniform(0.25, 0.6),
+                            base=opportunity.amount * g.uniform(0.25, 0.6),
                         )
                     )
-            renewal_open = deal.close_day + 365 - settings.health.renewal_lead_days
+            renewal_open = opportunity.close_day + 365 - settings.health.renewal_lead_days
             if renewal_open < HORIZON - 2:
-                out.deals.append(
-                    _deal(
+                out.opportunities.append(
+                    _open_opportunity(
                         g,
                         account,
                         devs,
@@ -157,16 +159,16 @@ def simulate_sales(
                         renewal_open,
                         "renewal",
                         settings,
-                        base=deal.amount,
+                        base=opportunity.amount,
                     )
                 )
-    if any(d.won and d.closed for d in out.deals) or build_days:
-        account.in_crm = account.in_crm or bool(out.deals)
+    if any(d.won and d.closed for d in out.opportunities) or build_days:
+        account.in_crm = account.in_crm or bool(out.opportunities)
     _subscriptions(g, account, devs, out)
     return out
 
 
-def _deal(
+def _open_opportunity(
     g: np.random.Generator,
     account: Account,
     devs: list[Person],
@@ -175,7 +177,7 @@ def _deal(
     kind: str,
     settings: Settings,
     base: float | None = None,
-) -> Deal:
+) -> Opportunity:
     active = [d for d in devs if d.reached("learn", created) and d.quit_day > created]
     champion = max(active, key=lambda d: d.engagement, default=None)
     champion_strength = float(
@@ -187,7 +189,9 @@ def _deal(
     size = (
         base
         if base is not None
-        else DEAL_SIZE[account.segment] * float(np.exp(g.normal(0, 0.5))) * (0.6 + account.need)
+        else TYPICAL_AMOUNT[account.segment]
+        * float(np.exp(g.normal(0, 0.5)))
+        * (0.6 + account.need)
     )
     amount = int(round(size / 100) * 100) or 1000
     bonus = {"new": 0.0, "expansion": 0.9, "renewal": 1.6}[kind]
@@ -203,7 +207,7 @@ def _deal(
         bonus,
     )
     won = bool(g.random() < p_win)
-    deal = Deal(
+    opportunity = Opportunity(
         key=f"{account.crm}:opp-{account.ref}-{kind}-{int(created)}",
         account=account,
         type=kind,
@@ -220,43 +224,47 @@ def _deal(
             "builders": float(builders),
         },
     )
-    _path(g, deal, settings)
-    return deal
+    _path(g, opportunity, settings)
+    return opportunity
 
 
-def _path(g: np.random.Generator, deal: Deal, settings: Settings) -> None:
+def _path(g: np.random.Generator, opportunity: Opportunity, settings: Settings) -> None:
     stages = settings.pipeline.stages
     open_ids = [s.id for s in stages if s.outcome == "open"]
     won_id = next(s.id for s in stages if s.outcome == "won")
     lost_id = next(s.id for s in stages if s.outcome == "lost")
-    if deal.type == "renewal":
+    if opportunity.type == "renewal":
         open_ids = open_ids[-1:]
-    if deal.won:
+    if opportunity.won:
         steps = [*open_ids, won_id]
     else:
-        reach = min(len(open_ids) - 1, int(g.beta(1 + 2.5 * deal.p_win, 2.0) * len(open_ids)))
+        reach = min(
+            len(open_ids) - 1, int(g.beta(1 + 2.5 * opportunity.p_win, 2.0) * len(open_ids))
+        )
         steps = [*open_ids[: reach + 1], lost_id]
-    mean = STAGE_DAYS[deal.account.segment]
-    day = deal.created
+    mean = STAGE_DAYS[opportunity.account.segment]
+    day = opportunity.created
     path = []
     for i, stage in enumerate(steps):
         if i:
             day += float(np.exp(g.normal(math.log(mean), 0.5)))
         path.append((stage, day))
-    deal.close_day = path[-1][1]
-    deal.expected_close = deal.created + mean * len(open_ids) * float(g.uniform(0.8, 1.3))
-    deal.path = [(s, d) for s, d in path if d < HORIZON]
+    opportunity.close_day = path[-1][1]
+    opportunity.expected_close = opportunity.created + mean * len(open_ids) * float(
+        g.uniform(0.8, 1.3)
+    )
+    opportunity.path = [(s, d) for s, d in path if d < HORIZON]
 
 
 def qualification(
-    g: np.random.Generator, deal: Deal, settings: Settings
+    g: np.random.Generator, opportunity: Opportunity, settings: Settings
 ) -> dict[str, dict[str, Any]]:
     """MEDDPICC and BANT as a seller would have recorded them by now (noisy)."""
     open_ids = [s.id for s in settings.pipeline.stages if s.outcome == "open"]
-    reached = max((open_ids.index(s) for s, _ in deal.path if s in open_ids), default=0)
-    if deal.closed and deal.won:
+    reached = max((open_ids.index(s) for s, _ in opportunity.path if s in open_ids), default=0)
+    if opportunity.closed and opportunity.won:
         reached = len(open_ids)
-    lat, need = deal.latent, deal.account.need
+    lat, need = opportunity.latent, opportunity.account.need
 
     def level(condition_full: bool, condition_partial: bool) -> int:
         return 2 if condition_full else (1 if condition_partial else 0)
@@ -307,9 +315,10 @@ _EVIDENCE = {
 def _subscriptions(
     g: np.random.Generator, account: Account, devs: list[Person], out: AccountSales
 ) -> None:
-    """Self-serve plans, contracts from won deals, and churn (devs go quiet first)."""
+    """Self-serve plans, contracts from won opportunities, and churn (devs go quiet first)."""
     won = sorted(
-        (d for d in out.deals if d.won and d.closed and d.type == "new"), key=lambda d: d.close_day
+        (d for d in out.opportunities if d.won and d.closed and d.type == "new"),
+        key=lambda d: d.close_day,
     )
     scaled = sorted(
         (d for d in devs if "scale" in d.stage_days), key=lambda d: d.stage_days["scale"]
@@ -337,22 +346,22 @@ def _subscriptions(
             if upgrade and g.random() < 0.6:
                 sub.changes.append((upgrade[0].stage_days["scale"], "business", price * 2))
             out.subscriptions.append(sub)
-    for deal in won:
-        contact = deal.champion or (devs[0] if devs else None)
+    for opportunity in won:
+        contact = opportunity.champion or (devs[0] if devs else None)
         if contact is None:
             continue
         for sub in out.subscriptions:
             if sub.canceled is None and sub.interval == "month":
-                sub.canceled = deal.close_day
+                sub.canceled = opportunity.close_day
         out.subscriptions.append(
             Subscription(
                 key=f"sub_{account.ref.lower()}_contract",
                 customer=customer,
                 account=account,
                 person=contact,
-                start=deal.close_day,
+                start=opportunity.close_day,
                 plan="enterprise",
-                unit_amount=deal.amount * 100,
+                unit_amount=opportunity.amount * 100,
                 interval="year",
             )
         )
@@ -381,18 +390,20 @@ def _subscriptions(
 
 
 def feedback(
-    g: np.random.Generator, account: Account | None, people: list[Person], has_deal: bool
+    g: np.random.Generator, account: Account | None, people: list[Person], has_opportunity: bool
 ) -> list[dict[str, Any]]:
     """Feature requests, bugs and praise from an account's people."""
     devs = [p for p in people if p.persona == "developer" and "learn" in p.stage_days]
     if not devs:
         return []
     weights = np.asarray([f[2] for f in vocab.FEATURES])
-    count = int(g.poisson(0.35 * len(devs) + 0.8 * has_deal))
+    count = int(g.poisson(0.35 * len(devs) + 0.8 * has_opportunity))
     items = []
     for i in range(count):
         person = (
-            devs[int(g.integers(len(devs)))] if not has_deal or g.random() < 0.7 else (people[-1])
+            devs[int(g.integers(len(devs)))]
+            if not has_opportunity or g.random() < 0.7
+            else (people[-1])
         )
         kind = ("feature_request", "bug", "praise", "question")[
             int(g.choice(4, p=[0.55, 0.25, 0.1, 0.1]))

@@ -111,7 +111,7 @@ DOC_PAGES = ("Quickstart", "Authentication", "Webhooks", "Rate limits", "SDK ref
 REPOS = ("acme/acme-python", "acme/acme-node", "acme/acme-go", "acme/examples",
          "acme/acme-cli")  # fmt: skip
 
-#: Product features: key, name, popularity among feature requests, effect on winning deals.
+#: Product features: key, name, popularity among feature requests, effect on winning opportunities.
 FEATURES = (
     ("webhooks_v2", "Webhooks v2", 0.16, 0.3),
     ("sso_saml", "SSO / SAML", 0.14, 0.5),

@@ -141,9 +141,7 @@ def _row(
         "is_internal": any(
             classifier.registrable(e.rsplit("@", 1)[1]) in internal for e, _ in emails
         ),
-        "is_bot": any(
-            p.search(candidate) for p in bots for candidate in (github, name) if candidate
-        ),
+        "is_bot": github is not None and any(p.search(github) for p in bots),
         "traits": orjson.dumps(traits).decode() if traits else None,
         "updated_at": now,
     }

@@ -28,7 +28,13 @@ from devfunnel.ids import new_id
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.events import events, ingest_batches
-from devfunnel.store.schema.identity import identities, merge_blocks, merges, people
+from devfunnel.store.schema.identity import (
+    identities,
+    identity_edges,
+    merge_blocks,
+    merges,
+    people,
+)
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +233,7 @@ def _apply(
         store.append(conn, identities, pa.Table.from_pylist(new_identity_rows), unique_on=("key",))
     if seen_updates:
         _widen_seen(store, conn, seen_updates)
+    _keep_edges(store, conn, obs, now)
     report.new_people = len(new_people)
     report.new_identities = len(new_identity_rows)
     report.touched_people = sorted(touched)
@@ -237,6 +244,20 @@ def _apply(
     )
     report.new_accounts = outcome.new_accounts
     report.touched_accounts = outcome.touched_accounts
+
+
+def _keep_edges(store: Store, conn: sa.Connection, obs: _Observations, now: datetime) -> None:
+    """Store the evidence joining identities, so a merge can be explained and undone."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for a, b, evidence in obs.edges:
+        low, high = (a, b) if a < b else (b, a)
+        if low != high and (low, high) not in rows:
+            seen = max(obs.first_seen.get(low, now), obs.first_seen.get(high, now))
+            rows[(low, high)] = {"a": low, "b": high, "evidence": evidence, "first_seen": seen}
+    if rows:
+        store.append(
+            conn, identity_edges, pa.Table.from_pylist(list(rows.values())), unique_on=("a", "b")
+        )
 
 
 def _existing_identities(conn: sa.Connection, keys: list[str]) -> dict[str, uuid.UUID]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from devfunnel.ingest.prepare import Prepared, Rejected
 from devfunnel.store import Store
 from devfunnel.store.schema.events import events, ingest_batches
@@ -25,27 +27,32 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def append_events(store: Store, prepared: Prepared, *, source: str) -> IngestResult:
-    """Store the prepared rows and queue their batch for resolution, atomically."""
+def append_events(
+    store: Store, prepared: Prepared, *, source: str, conn: sa.Connection | None = None
+) -> IngestResult:
+    """Store the prepared rows and queue their batch for resolution, atomically: in its own
+    transaction, or in the caller's ``conn`` when one is given."""
+    if conn is None:
+        with store.transaction() as own:
+            return append_events(store, prepared, source=source, conn=own)
     rows = prepared.rows
     batch_ids = rows.column("batch_id").unique().to_pylist() if rows.num_rows else []
     if len(batch_ids) > 1:
         raise ValueError("a prepared table must hold exactly one batch")
     batch_id = uuid.UUID(batch_ids[0]) if batch_ids else uuid.uuid4()
     received_at = rows.column("received_at")[0].as_py() if rows.num_rows else None
-    with store.transaction() as conn:
-        inserted = store.append(conn, events, rows, unique_on=("source", "message_id"))
-        if rows.num_rows:
-            conn.execute(
-                ingest_batches.insert().values(
-                    id=batch_id,
-                    source=source,
-                    received_at=received_at,
-                    event_count=inserted,
-                    duplicate_count=rows.num_rows - inserted,
-                    status="pending" if inserted else "done",
-                )
+    inserted = store.append(conn, events, rows, unique_on=("source", "message_id"))
+    if rows.num_rows:
+        conn.execute(
+            ingest_batches.insert().values(
+                id=batch_id,
+                source=source,
+                received_at=received_at,
+                event_count=inserted,
+                duplicate_count=rows.num_rows - inserted,
+                status="pending" if inserted else "done",
             )
+        )
     return IngestResult(
         batch_id=batch_id,
         received=rows.num_rows + len(prepared.rejected),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -42,9 +43,9 @@ def summarise(store: Store) -> Summary:
     )
     opps = con.table("opportunities")
     out.opportunities_by_stage = _records(
-        opps.group_by("stage")
+        opps.group_by(["stage", "currency"])
         .aggregate(opportunities=_.count(), amount_minor=_.amount_minor.sum())
-        .order_by("stage")
+        .order_by(["stage", "currency"])
     )
     subs = con.table("subscriptions")
     active = subs.filter(subs.status.isin(["active", "trialing", "past_due"]))
@@ -56,10 +57,8 @@ def summarise(store: Store) -> Summary:
 
 def _records(expr: ibis.Table) -> list[dict[str, Any]]:
     frame = expr.to_pyarrow()
+    # Sums of BIGINT arrive as exact decimals; integers are what they are.
     return [
-        {
-            k: (int(v) if isinstance(v, int | float) and k != "stage" and v is not None else v)
-            for k, v in row.items()
-        }
+        {k: (int(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
         for row in frame.to_pylist()
     ]

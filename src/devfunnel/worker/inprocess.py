@@ -35,5 +35,8 @@ class InProcessWorker:
             except DevfunnelError as exc:
                 log.error("background work failed and will be retried: %s", exc.detail)
                 busy = False
+            except Exception:  # a bug must not stop the follow-up work intake relies on
+                log.exception("background work crashed; it will be retried")
+                busy = False
             if not busy:
                 self._stop.wait(self.settings.worker.poll_seconds)

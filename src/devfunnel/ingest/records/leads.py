@@ -42,7 +42,7 @@ class LeadRecord(Record):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     name: str | None = Field(default=None, max_length=300)
     title: str | None = Field(default=None, max_length=300)
-    company_domain: str | None = Field(default=None, max_length=253)
+    account_domain: str | None = Field(default=None, max_length=253)
     source: LeadSource = "import"
     status: LeadStatus = "new"
     owner_email: str | None = None
@@ -74,7 +74,8 @@ def import_leads(
                     "email": r.email,
                     "name": r.name,
                     "title": r.title,
-                    "account_domain": r.company_domain,
+                    "account_domain": r.account_domain,
+                    "updated_at": r.created_at,
                 }
                 for _, r in records
             ],

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
+import sqlalchemy as sa
 from pydantic import BaseModel, Field, model_validator
 
 from devfunnel.config import Settings
@@ -249,12 +250,13 @@ def import_touchpoints(
             result.created += 1
         if inserts and not dry_run:
             store.append(conn, touchpoints, to_arrow(inserts))
-    if inserts and not dry_run:
-        _queue_identities(store, settings, inserts)
+            _queue_identities(store, conn, settings, inserts)
     return result
 
 
-def _queue_identities(store: Store, settings: Settings, rows: list[dict[str, Any]]) -> None:
+def _queue_identities(
+    store: Store, conn: sa.Connection, settings: Settings, rows: list[dict[str, Any]]
+) -> None:
     """Touchpoints are signals too: each is also queued as a ``Program Touch`` event, so
     an attendee list's emails resolve to people like any other identity."""
     by_source: dict[str, list[dict[str, Any]]] = {}
@@ -282,4 +284,4 @@ def _queue_identities(store: Store, settings: Settings, rows: list[dict[str, Any
             max_event_bytes=settings.ingest.max_event_bytes,
             correct_clock_skew=False,
         )
-        append_events(store, prepared, source=source)
+        append_events(store, prepared, source=source, conn=conn)

@@ -20,7 +20,7 @@ def home(request: Request, store: StoreDep, settings: SettingsDep) -> HTMLRespon
         str(Money(int(row["mrr_minor"] or 0), row["currency"])) for row in summary.mrr_by_currency
     ]
     pipeline = [
-        {**row, "amount": str(Money(int(row["amount_minor"] or 0), settings.company.currency))}
+        {**row, "amount": str(Money(int(row["amount_minor"] or 0), row["currency"]))}
         for row in summary.opportunities_by_stage
     ]
     return templates.TemplateResponse(

@@ -1,0 +1,1 @@
+"""Identity resolution: identities to people, people to accounts."""
