@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, setup
+from devfunnel.cli import config_cmd, identity_cmd, imports, keys, people, setup
 from devfunnel.cli.errors import report
 from devfunnel.errors import DevfunnelError
 
@@ -24,6 +24,10 @@ app.command()(setup.init)
 app.command()(setup.demo)
 app.command()(setup.serve)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(keys.app, name="keys")
+app.add_typer(imports.app, name="import")
+app.add_typer(people.app, name="people")
+app.add_typer(identity_cmd.app, name="identity")
 
 
 def _version(value: bool) -> None:

@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from devfunnel import __version__
+from devfunnel.admin.api_keys import KeyVerifier
 from devfunnel.config import Settings
 from devfunnel.store import Store
 from devfunnel.web import problems
 from devfunnel.web.pages import home
-from devfunnel.web.routes import health, summary
+from devfunnel.web.routes import accounts, health, intake, people, summary, webhooks
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,9 +48,14 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.key_verifier = KeyVerifier(store)
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(summary.router)
+    app.include_router(intake.router)
+    app.include_router(webhooks.router)
+    app.include_router(people.router)
+    app.include_router(accounts.router)
     app.include_router(home.router)
     return app

@@ -38,7 +38,7 @@ api_keys = sa.Table(
     id_column(),
     sa.Column("name", sa.String(100), nullable=False),
     #: First characters of the key, shown in lists so people can tell keys apart.
-    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("prefix", sa.String(32), nullable=False),
     #: SHA-256 of the key; the key itself is shown once and never stored.
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("scope", sa.String(16), nullable=False),

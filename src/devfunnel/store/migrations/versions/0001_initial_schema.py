@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 13:33:13.178585
+Create Date: 2026-11-22 14:04:11.291586
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def upgrade() -> None:
         "api_keys",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("prefix", sa.String(length=32), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
@@ -247,7 +247,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('email', 'user_id', 'anonymous_id', 'github', 'crm_contact', 'stripe_customer')",
+            "kind IN ('email', 'user_id', 'anonymous_id', 'github')",
             name=op.f("ck_identities_kind_valid"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
