@@ -262,7 +262,7 @@ COMMANDS = list(_commands(ROOT_COMMAND))
 def test_the_cli_walk_finds_subcommands() -> None:
     assert ("config", "show") in COMMANDS
     assert _resolves(["config", "show", "--json"])
-    assert not _resolves(["evaluate"])
+    assert not _resolves(["forecast"])
     assert not _resolves(["config", "where"])
 
 
@@ -310,7 +310,7 @@ def _route_paths(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[str]
         elif isinstance(route, Mount):
             yield from _route_paths(route.routes, prefix + route.path)
         elif isinstance(path := getattr(route, "path", None), str):
-            yield prefix + path
+            yield prefix + getattr(route, "path_format", path)
 
 
 @pytest.fixture

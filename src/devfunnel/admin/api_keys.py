@@ -176,7 +176,8 @@ class KeyVerifier:
             raise AuthError("the API key is not valid (unknown or revoked)", scope=need)
         if not found.allows(need):
             raise Forbidden(
-                f"a {found.scope} key may not {need}; create a key with the {need} scope",
+                f"{_article(found.scope)} {found.scope} key may not {need}; create a key with "
+                f"the {need} scope",
                 scope=found.scope,
                 needed=need,
             )
@@ -194,6 +195,10 @@ class KeyVerifier:
                 .where(api_keys.c.id == key.id)
                 .values(last_used_at=datetime.now(UTC))
             )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _key(row: sa.Row[tuple[object, ...]]) -> ApiKey:

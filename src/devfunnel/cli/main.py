@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, identity_cmd, imports, keys, people, setup
+from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
 from devfunnel.cli.errors import report
 from devfunnel.errors import DevfunnelError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.command()(setup.init)
 app.command()(setup.demo)
 app.command()(setup.serve)
+app.command()(evaluate.evaluate)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(keys.app, name="keys")
 app.add_typer(imports.app, name="import")

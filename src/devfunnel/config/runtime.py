@@ -96,9 +96,11 @@ class IdentitySettings(BaseModel):
     #: Extra domains to treat as free mail, beyond the maintained list shipped with devfunnel.
     extra_free_mail_domains: list[str] = Field(default_factory=list)
     #: Pairs at or above this match probability merge without review.
-    auto_merge_probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.99
+    auto_merge_probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.97
     #: Pairs at or above this (and below auto-merge) wait for a person to review.
-    review_probability: Annotated[float, Field(gt=0.0, le=1.0)] = 0.80
+    review_probability: Annotated[float, Field(gt=0.0, le=1.0)] = 0.50
+    #: The matcher runs in the background at most this often, when people were added.
+    match_every_minutes: Annotated[int, Field(ge=1)] = 60
     #: GitHub logins matching any of these regular expressions belong to bots, not people.
     bot_patterns: list[str] = Field(
         default_factory=lambda: [

@@ -239,7 +239,7 @@ def _signup(em: Emitter, day: float) -> None:
         traits["email"] = em.written_email(p.signup_email)
     if g.random() < 0.5:
         traits["title"] = p.title
-    github_signin = p.github is not None and g.random() < 0.55
+    github_signin = p.github is not None and g.random() < 0.7  # GitHub OAuth
     if github_signin:
         traits["github"] = em.gh()
     em.sink.event(
@@ -281,7 +281,7 @@ def _signup(em: Emitter, day: float) -> None:
             userId=em.user(),
         )
     end = min(p.quit_day, HORIZON)
-    if len(p.anon_ids) > 1 and g.random() < 0.8:
+    if len(p.anon_ids) > 1 and g.random() < 0.95:  # signing in on the second device
         em.sink.event(
             WEB,
             em.uniform(day, end),
@@ -299,7 +299,7 @@ def _signup(em: Emitter, day: float) -> None:
             userId=em.user(),
             traits={"email": em.written_email(p.work_email)},
         )
-    if p.github and not github_signin and g.random() < 0.3:
+    if p.github and not github_signin and g.random() < 0.6:  # connecting GitHub later
         em.sink.event(
             SERVER,
             em.uniform(day, end),
@@ -399,7 +399,7 @@ def _community(em: Emitter) -> None:
         "track",
         event="Community Joined",
         email=written,
-        traits={"name": em.written_name()},
+        traits=_community_profile(em),
     )
     for day in em.poisson_days(0.04 * p.engagement, joined, p.quit_day):
         em.sink.event(
@@ -540,6 +540,7 @@ def _program_touches(em: Emitter) -> None:
                     event="Event Registered",
                     email=written,
                     properties={"event": program.name},
+                    traits=_registration(em),
                 )
                 if g.random() < 0.7:
                     em.sink.event(
@@ -566,6 +567,23 @@ def _program_touches(em: Emitter) -> None:
             )
             row |= {"anonymous_id": device, "action": "clicked"}
         em.sink.records["touchpoints"].append(row)
+
+
+def _community_profile(em: Emitter) -> dict[str, object]:
+    """What a forum profile holds: a name, and usually the GitHub account people sign in
+    to the forum with."""
+    profile: dict[str, object] = {"name": em.written_name()}
+    if em.p.github and em.g.random() < 0.8:
+        profile["github"] = em.gh()
+    return profile
+
+
+def _registration(em: Emitter) -> dict[str, object]:
+    """What an event registration form asks: name, company and job title."""
+    form: dict[str, object] = {"name": em.written_name(), "title": em.p.title}
+    if em.p.account is not None:
+        form["company"] = em.p.account.name
+    return form
 
 
 def _action(kind: str) -> str:

@@ -26,6 +26,7 @@ from devfunnel.demo.people import (
 )
 from devfunnel.demo.sink import Sink
 from devfunnel.demo.world import INDEPENDENT, PEOPLE, SALES, Account, World, rng
+from devfunnel.identity.keys import normalise_email
 
 
 @dataclass
@@ -152,6 +153,9 @@ def _crm(
                     "updated_at": _dt(world, min(person.start_day, HORIZON - 0.01)),
                 }
             )
+            # The CRM knows this address even if the person never used it anywhere else.
+            key = f"email:{normalise_email(person.work_email)}"
+            chunk.truth["identities"].append({"key": key, "person_ref": person.ref})
     for opportunity in outcome.opportunities:
         _opportunity(world, g, account, opportunity, chunk)
     for lead in chunk.sink.records.get("form_leads", []):

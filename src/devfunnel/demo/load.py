@@ -28,6 +28,7 @@ from devfunnel.demo import truth, vocab
 from devfunnel.demo.company import generate_chunk
 from devfunnel.demo.sales import WIN_COEFFICIENTS
 from devfunnel.demo.world import World, build_world
+from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import prepare
@@ -44,6 +45,7 @@ from devfunnel.ingest.records.programs import (
 )
 from devfunnel.ingest.webhooks import github, stripe
 from devfunnel.store import Store
+from devfunnel.worker.jobs import record_match_run
 
 Progress = Callable[[str, int, int], None]
 CHUNK_ACCOUNTS = 250
@@ -146,6 +148,7 @@ def load_demo(
         ("plans", lambda: sync_plans(store, settings)),
         # Touchpoint lists name identities too; resolve them like any other signal.
         ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
+        ("match people", lambda: _match(store, settings)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
@@ -250,6 +253,12 @@ def _events(
         )
         total += append_events(store, prepared, source=source).inserted
     return total
+
+
+def _match(store: Store, settings: Settings) -> None:
+    """Probabilistic matching, as the worker would run it once the data is in."""
+    run_matching(store, settings)
+    record_match_run(store, datetime.now(UTC))
 
 
 def _quotas(world: World) -> list[dict[str, Any]]:

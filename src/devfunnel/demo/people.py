@@ -98,8 +98,8 @@ def ref_number(ref: str) -> int:
 
 
 def _person(g: np.random.Generator, account: Account | None, ref: str, persona: str) -> Person:
-    first = vocab.FIRST_NAMES[g.integers(len(vocab.FIRST_NAMES))]
-    last = vocab.LAST_NAMES[g.integers(len(vocab.LAST_NAMES))]
+    first = vocab.ALL_FIRST_NAMES[g.integers(len(vocab.ALL_FIRST_NAMES))]
+    last = vocab.ALL_LAST_NAMES[g.integers(len(vocab.ALL_LAST_NAMES))]
     work = None
     if account is not None:
         pattern = g.integers(4)
@@ -118,7 +118,7 @@ def _person(g: np.random.Generator, account: Account | None, ref: str, persona: 
             f"{first}{last}".lower(),
             f"{first[0]}{last}".lower(),
             f"{first.lower()}-{last.lower()}",
-            f"{first.lower()}{g.integers(10, 999)}",
+            f"{first.lower()}",
         )[style]
         github = f"{github}{ref_number(ref)}"  # logins are unique on GitHub
     anon = [

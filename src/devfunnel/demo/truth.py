@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from devfunnel.store import Store
 
 SCHEMA = "demo_truth"
 truth_metadata = sa.MetaData(schema=SCHEMA)
-Json = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Ts = sa.DateTime(timezone=True)
 
 accounts = sa.Table(
@@ -24,11 +25,11 @@ accounts = sa.Table(
     sa.Column("ref", sa.String(16), primary_key=True),
     sa.Column("domain", sa.String(253), nullable=False),
     sa.Column("name", sa.String(300), nullable=False),
-    sa.Column("need", sa.Float, nullable=False),
-    sa.Column("fit", sa.Float, nullable=False),
+    sa.Column("need", sa.Double, nullable=False),
+    sa.Column("fit", sa.Double, nullable=False),
     sa.Column("in_crm", sa.Boolean, nullable=False),
     sa.Column("crm_key", sa.String(64)),
-    sa.Column("churn_hazard", sa.Float, nullable=False),
+    sa.Column("churn_hazard", sa.Double, nullable=False),
     sa.Column("churned_at", Ts),
     sa.Column("subscribed", sa.Boolean, nullable=False),
 )  # fmt: skip
@@ -39,7 +40,7 @@ people = sa.Table(
     sa.Column("account_ref", sa.String(16)),
     sa.Column("persona", sa.String(16), nullable=False),
     sa.Column("name", sa.String(300), nullable=False),
-    sa.Column("engagement", sa.Float, nullable=False),
+    sa.Column("engagement", sa.Double, nullable=False),
     sa.Column("stage", sa.String(16), nullable=False),
     sa.Column("stage_dates", Json, nullable=False),
     sa.Column("quit_at", Ts),
@@ -57,7 +58,7 @@ opportunities = sa.Table(
     sa.Column("external_key", sa.String(160), primary_key=True),
     sa.Column("account_ref", sa.String(16), nullable=False),
     sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("p_win", sa.Float, nullable=False),
+    sa.Column("p_win", sa.Double, nullable=False),
     sa.Column("won", sa.Boolean, nullable=False),
     sa.Column("closed_by_as_of", sa.Boolean, nullable=False),
     sa.Column("created_at", Ts, nullable=False),
@@ -71,7 +72,7 @@ programs = sa.Table(
     sa.Column("team", sa.String(16), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
     #: How much a touch multiplies the hazard of the next journey stage for 45 days.
-    sa.Column("effect", sa.Float, nullable=False),
+    sa.Column("effect", sa.Double, nullable=False),
     sa.Column("monthly_cost", sa.Integer, nullable=False),
 )  # fmt: skip
 

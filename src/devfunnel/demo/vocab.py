@@ -32,6 +32,51 @@ LAST_NAMES = (
     "Williams Wilson Wong Wright Wu Yamamoto Yang Young Zhang Zhou Zimmermann"
 ).split()
 
+_MORE_FIRST = (
+    "Abdul Ada Adele Agnes Ahmed Aiden Akira Alba Aldo Alexei Alfie Alina Alma Alvaro Amalia "
+    "Amelie Anders Andre Anika Anton Antonia Anya Arnav Aron Arthur Astrid Aurora Axel Ayaan "
+    "Ayesha Barbara Bastian Beatriz Bela Benedikt Bernd Bruno Caio Calla Carina Carla Casper "
+    "Cecilia Celine Cesar Chiara Chidi Clara Colin Connor Cora Dalia Damian Dana Dario Darius "
+    "Dawit Delia Dina Dominik Dora Duc Edgar Edith Eduardo Efe Ekaterina Elias Elin Elisa Ella "
+    "Elodie Emeka Emilia Enzo Erik Esme Esther Ezra Fabian Farah Felipe Femi Filip Finn Flora "
+    "Florian Frida Gaspar Gemma Gianni Gil Gina Giulia Goran Greta Gustav Hadi Haruto Hector "
+    "Heidi Helga Henrik Hiro Hoang Hugo Ida Ilse Imani Ines Ingrid Irene Isla Ismail Ivana Jakub "
+    "Jamal Janne Jaya Jens Joao Jonas Jorge Josefine Juan Julien Jun Kaito Kamal Karin Kasia "
+    "Katja Kaveh Keiko Kenji Kiran Klara Kwame Laila Lakshmi Lara Lena Leon Lidia Linnea Lorenzo "
+    "Lotte Luca Ludwig Luka Lukas Mads Magnus Mahmoud Malik Malte Manon Marek Marina Marisol "
+    "Marta Mathis Matteo Mattias Maxim Mila Milan Mina Mira Moritz Nadine Nasser Neha Nia Nico "
+    "Niklas Nils Noor Nora Odette Ola Olek Oscar Otto Pavel Petra Pia Pietro Quentin Rafaela "
+    "Ramon Rania Rasmus Reza Rina Rohan Roman Rui Sabine Salma Samir Sanjay Santiago Sasha Selin "
+    "Sergio Shira Sienna Silvia Simone Sina Soren Stella Sven Tamara Tanvir Teodor Thea Theo "
+    "Tiago Timo Tove Ugo Umar Una Uwe Vera Viktor Vivian Wanda Xavier Yan Yasmin Yoshi Zeynep "
+    "Zofia"
+).split()
+
+_SURNAME_ROOTS = (
+    "Ander Berg Blom Bran Brock Carl Dahl Eck Falk Fern Gold Graf Hag Hart Holm Jung Kess Kling "
+    "Lind Lund Marsh Mell Nord Ost Pell Quist Ros Sand Sten Stor Thal Vall Wald Wester Wik Zell "
+    "Abr Bal Cor Dor Esp Fal Gar Hel Iri Jor Kal Lor Mar Nav Orl Par Quin Ram Sal Tor Val "
+    "Bog Dub Kov Lew Mal Nov Pav Sok Vol Wis Zal Ham Lan Ash Bro Cal Dun Gil Kel Mac Rey Whit"
+).split()
+_SURNAME_ENDINGS = ("", "son", "sen", "mann", "er", "ström", "ez", "ado", "ini", "etti", "ov",
+                    "ova", "ski", "ska", "ic", "enko", "well", "ford", "ton", "by", "ley",
+                    "ridge", "field", "stein")  # fmt: skip
+#: Real surnames plus surnames composed from roots and endings (Lindström, Falkenberg...),
+#: so that, as in a real population, two people rarely share a full name.
+ALL_LAST_NAMES = tuple(
+    sorted(
+        {
+            *LAST_NAMES,
+            *(
+                (root + ending).replace("ö", "o").capitalize()
+                for root in _SURNAME_ROOTS
+                for ending in _SURNAME_ENDINGS
+            ),
+        }
+    )
+)
+ALL_FIRST_NAMES = tuple(sorted({*FIRST_NAMES, *_MORE_FIRST}))
+
 NICKNAMES = {
     "Robert": "Bob", "William": "Bill", "Richard": "Rick", "Michael": "Mike",
     "Christopher": "Chris", "Jonathan": "Jon", "Nicholas": "Nick", "Matthew": "Matt",

@@ -1,9 +1,10 @@
 """A person's attributes, derived from their identities and events.
 
-Name, title and persona come from ``identify`` traits (the latest value of each trait
-wins); the primary email prefers a company address over a personal one; first/last seen
-and the event count come from the events resolved to the person. Recomputed only for the
-people a resolution run touched.
+Name, title and persona come from traits (``identify`` calls, but also the profile a
+forum or an event registration form sends; the latest value of each trait wins); the
+primary email prefers a company address over a personal one; first/last seen and the event
+count come from the events resolved to the person. Recomputed only for the people a
+resolution run touched.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def _latest_traits(conn: sa.Connection, part: Any) -> dict[uuid.UUID, dict[str, 
     query = (
         sa.select(i.person_id, e.traits)
         .select_from(events.join(identities, e.identity_key == i.key))
-        .where(i.person_id.in_(part), e.type == "identify", e.traits.is_not(None))
+        # A group call's traits describe the group (the account), not the person.
+        .where(i.person_id.in_(part), e.traits.is_not(None), e.type != "group")
         .order_by(i.person_id, e.timestamp)
     )
     merged: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)

@@ -24,6 +24,7 @@ from devfunnel.identity import accounts as account_assignment
 from devfunnel.identity import people as person_attributes
 from devfunnel.identity.graph import IdentityGraph
 from devfunnel.identity.keys import key as make_key
+from devfunnel.identity.merging import merge_people
 from devfunnel.ids import new_id
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
@@ -32,7 +33,6 @@ from devfunnel.store.schema.identity import (
     identities,
     identity_edges,
     merge_blocks,
-    merges,
     people,
 )
 
@@ -200,7 +200,7 @@ def _apply(
         if owners:
             winner = owners[0]
             for loser in owners[1:]:
-                _merge(conn, winner, loser, members, now)
+                merge_people(conn, winner, loser, kind="automatic", now=now)
                 report.merged_people += 1
         else:
             winner = new_id()
@@ -280,35 +280,6 @@ def _identities_of(conn: sa.Connection, persons: list[uuid.UUID]) -> dict[str, u
         ):
             found[key] = person_id
     return found
-
-
-def _merge(
-    conn: sa.Connection,
-    winner: uuid.UUID,
-    loser: uuid.UUID,
-    members: dict[str, uuid.UUID],
-    now: datetime,
-) -> None:
-    """Fold ``loser`` into ``winner`` on deterministic evidence; recorded so it can be
-    reviewed and undone."""
-    moved = sorted(k for k, p in members.items() if p == loser)
-    conn.execute(
-        identities.update().where(identities.c.person_id == loser).values(person_id=winner)
-    )
-    conn.execute(
-        people.update().where(people.c.id == loser).values(merged_into=winner, updated_at=now)
-    )
-    conn.execute(
-        merges.insert().values(
-            id=new_id(),
-            winner_id=winner,
-            loser_id=loser,
-            identity_keys=moved,
-            kind="automatic",
-            merged_at=now,
-        )
-    )
-    person_attributes.repoint_references(conn, loser, winner)
 
 
 def _widen_seen(store: Store, conn: sa.Connection, updates: list[dict[str, Any]]) -> None:

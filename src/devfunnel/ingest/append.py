@@ -33,7 +33,14 @@ def append_events(
     """Store the prepared rows and queue their batch for resolution, atomically: in its own
     transaction, or in the caller's ``conn`` when one is given."""
     if conn is None:
-        with store.transaction() as own:
+        # Where no unique index backs de-duplication (DuckDB), two appends of the same
+        # messageId at once would both pass the check; they take turns instead.
+        guard = (
+            store.exclusive("events-append")
+            if store.backend.serial_appends
+            else (store.transaction())
+        )
+        with guard as own:
             return append_events(store, prepared, source=source, conn=own)
     rows = prepared.rows
     batch_ids = rows.column("batch_id").unique().to_pylist() if rows.num_rows else []

@@ -24,6 +24,9 @@ class Backend(Protocol):
     """The per-database seam; see ``duckdb.py`` and ``postgres.py``."""
 
     name: str
+    #: Appends whose de-duplication relies on the store (no unique index) must not run
+    #: concurrently: DuckDB, where one process owns the file.
+    serial_appends: bool
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
         """An engine configured for this database (pooling, time zone, no network)."""

@@ -23,6 +23,7 @@ _CONFIG = {"autoinstall_known_extensions": False}
 
 class DuckDBBackend:
     name = "duckdb"
+    serial_appends = True
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
         database = url.database or ":memory:"

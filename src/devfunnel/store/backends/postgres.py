@@ -16,6 +16,7 @@ from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualifie
 
 class PostgresBackend:
     name = "postgresql"
+    serial_appends = False
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
         return sa.create_engine(

@@ -63,7 +63,7 @@ commission_ledger = sa.Table(
     minor("credit", nullable=False),
     minor("commission", nullable=False),
     currency(),
-    sa.Column("rate", sa.Float, nullable=False),
+    sa.Column("rate", sa.Double, nullable=False),
     #: earned, clawback, adjustment
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("explanation", Json),

@@ -18,6 +18,7 @@ from devfunnel.store.schema.columns import (
     created_at,
     currency,
     id_column,
+    keys_and_indexes_on_postgresql_only,
     metadata,
     minor,
     one_of,
@@ -71,6 +72,7 @@ events = sa.Table(
     sa.UniqueConstraint("source", "message_id"),
     one_of("type", EVENT_TYPES),
 )  # fmt: skip
+keys_and_indexes_on_postgresql_only(events)
 
 webhook_deliveries = sa.Table(
     "webhook_deliveries", metadata,

@@ -122,8 +122,8 @@ merge_suggestions = sa.Table(
     id_column(),
     soft_ref("person_a", nullable=False, index=True),
     soft_ref("person_b", nullable=False, index=False),
-    sa.Column("probability", sa.Float, nullable=False),
-    sa.Column("match_weight", sa.Float, nullable=False),
+    sa.Column("probability", sa.Double, nullable=False),
+    sa.Column("match_weight", sa.Double, nullable=False),
     #: Per comparison: the values compared, the level matched and its Bayes factor.
     sa.Column("evidence", Json, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),

@@ -69,7 +69,7 @@ opportunities = sa.Table(
     sa.Column("competitor", sa.String(200)),
     #: Seller's overrides of the stage defaults; null means "use the stage's".
     sa.Column("forecast_category", sa.String(64)),
-    sa.Column("probability", sa.Float),
+    sa.Column("probability", sa.Double),
     sa.Column("status", sa.String(8), nullable=False, index=True),
     sa.Column("closed_at", Timestamp),
     sa.Column("lost_reason", sa.String(300)),
@@ -137,7 +137,7 @@ technical_validations = sa.Table(
     #: Blockers seen: error bursts, support issues, open GitHub issues.
     sa.Column("blockers", Json),
     #: 0-100.
-    sa.Column("technical_fit", sa.Float, nullable=False),
+    sa.Column("technical_fit", sa.Double, nullable=False),
     sa.Column("notes", sa.Text),
     sa.Column("validated_by", sa.Uuid),
     sa.Column("validated_at", Timestamp, nullable=False),
@@ -156,7 +156,7 @@ handoffs = sa.Table(
     sa.Column("state", sa.String(16), nullable=False, index=True),
     #: Assembled from the data at creation; refreshed when returned and re-sent.
     sa.Column("packet", Json, nullable=False),
-    sa.Column("completeness", sa.Float, nullable=False),
+    sa.Column("completeness", sa.Double, nullable=False),
     sa.Column("due_at", Timestamp, nullable=False),
     sa.Column("accepted_at", Timestamp),
     sa.Column("rejected_at", Timestamp),

@@ -9,7 +9,7 @@ from devfunnel.store.schema.columns import Json, Timestamp, metadata
 person_scores = sa.Table(
     "person_scores", metadata,
     sa.Column("person_id", sa.Uuid, primary_key=True),
-    sa.Column("engagement", sa.Float, nullable=False),
+    sa.Column("engagement", sa.Double, nullable=False),
     sa.Column("journey_stage", sa.String(64)),
     sa.Column("pql", sa.Boolean, nullable=False),
     #: Top contributing signals with their share of the score.
@@ -20,8 +20,8 @@ person_scores = sa.Table(
 account_scores = sa.Table(
     "account_scores", metadata,
     sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("momentum", sa.Float, nullable=False),
-    sa.Column("fit", sa.Float, nullable=False),
+    sa.Column("momentum", sa.Double, nullable=False),
+    sa.Column("fit", sa.Double, nullable=False),
     sa.Column("grade", sa.String(1), nullable=False),
     sa.Column("journey_stage", sa.String(64)),
     sa.Column("active_developers", sa.Integer, nullable=False),
@@ -35,8 +35,8 @@ account_score_history = sa.Table(
     "account_score_history", metadata,
     sa.Column("account_id", sa.Uuid, primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("momentum", sa.Float, nullable=False),
-    sa.Column("fit", sa.Float, nullable=False),
+    sa.Column("momentum", sa.Double, nullable=False),
+    sa.Column("fit", sa.Double, nullable=False),
     sa.Column("active_developers", sa.Integer, nullable=False),
 )  # fmt: skip
 

@@ -22,10 +22,10 @@ health_snapshots = sa.Table(
     ref("account_id", "accounts", nullable=False, index=False),
     sa.Column("taken_on", sa.Date, nullable=False),
     #: 0-100 and its band (healthy, watch, at_risk).
-    sa.Column("health", sa.Float, nullable=False),
+    sa.Column("health", sa.Double, nullable=False),
     sa.Column("band", sa.String(16), nullable=False),
     #: Modelled probability of churn within 90 days.
-    sa.Column("churn_risk", sa.Float),
+    sa.Column("churn_risk", sa.Double),
     #: Each weighted component with its value and share: the why of the number.
     sa.Column("components", Json, nullable=False),
     sa.Column("expansion_signals", Json),
@@ -46,7 +46,7 @@ feedback_items = sa.Table(
     #: support, survey, call, community, github, sales
     sa.Column("source", sa.String(32), nullable=False),
     #: -1 (negative) to 1 (positive).
-    sa.Column("sentiment", sa.Float),
+    sa.Column("sentiment", sa.Double),
     sa.Column("status", sa.String(16), nullable=False),
     #: When the outcome was told back to the account (the closed loop).
     sa.Column("closed_loop_at", Timestamp),

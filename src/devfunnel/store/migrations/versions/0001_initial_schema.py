@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-22 14:04:11.291586
+Create Date: 2026-11-22 14:54:13.260029
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def upgrade() -> None:
         "account_score_history",
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("momentum", sa.Float(), nullable=False),
-        sa.Column("fit", sa.Float(), nullable=False),
+        sa.Column("momentum", sa.Double(), nullable=False),
+        sa.Column("fit", sa.Double(), nullable=False),
         sa.Column("active_developers", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "day", name=op.f("pk_account_score_history")),
     )
@@ -217,10 +217,13 @@ def upgrade() -> None:
             "type IN ('track', 'identify', 'group', 'page', 'screen', 'alias')",
             name=op.f("ck_events_type_valid"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("source", "message_id", name=op.f("uq_events_source_message_id")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")).ddl_if(dialect="postgresql"),
+        sa.UniqueConstraint(
+            "source", "message_id", name=op.f("uq_events_source_message_id")
+        ).ddl_if(dialect="postgresql"),
     )
-    op.create_index(op.f("ix_events_identity_key"), "events", ["identity_key"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":  # see store/schema/columns.py
+        op.create_index(op.f("ix_events_identity_key"), "events", ["identity_key"], unique=False)
     op.create_table(
         "features",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -304,8 +307,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("person_a", sa.Uuid(), nullable=False),
         sa.Column("person_b", sa.Uuid(), nullable=False),
-        sa.Column("probability", sa.Float(), nullable=False),
-        sa.Column("match_weight", sa.Float(), nullable=False),
+        sa.Column("probability", sa.Double(), nullable=False),
+        sa.Column("match_weight", sa.Double(), nullable=False),
         sa.Column(
             "evidence",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -348,7 +351,7 @@ def upgrade() -> None:
     op.create_table(
         "person_scores",
         sa.Column("person_id", sa.Uuid(), nullable=False),
-        sa.Column("engagement", sa.Float(), nullable=False),
+        sa.Column("engagement", sa.Double(), nullable=False),
         sa.Column("journey_stage", sa.String(length=64), nullable=True),
         sa.Column("pql", sa.Boolean(), nullable=False),
         sa.Column(
@@ -597,8 +600,8 @@ def upgrade() -> None:
     op.create_table(
         "account_scores",
         sa.Column("account_id", sa.Uuid(), nullable=False),
-        sa.Column("momentum", sa.Float(), nullable=False),
-        sa.Column("fit", sa.Float(), nullable=False),
+        sa.Column("momentum", sa.Double(), nullable=False),
+        sa.Column("fit", sa.Double(), nullable=False),
         sa.Column("grade", sa.String(length=1), nullable=False),
         sa.Column("journey_stage", sa.String(length=64), nullable=True),
         sa.Column("active_developers", sa.Integer(), nullable=False),
@@ -625,7 +628,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("sentiment", sa.Float(), nullable=True),
+        sa.Column("sentiment", sa.Double(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("closed_loop_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reported_by", sa.Uuid(), nullable=True),
@@ -660,9 +663,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("taken_on", sa.Date(), nullable=False),
-        sa.Column("health", sa.Float(), nullable=False),
+        sa.Column("health", sa.Double(), nullable=False),
         sa.Column("band", sa.String(length=16), nullable=False),
-        sa.Column("churn_risk", sa.Float(), nullable=True),
+        sa.Column("churn_risk", sa.Double(), nullable=True),
         sa.Column(
             "components",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -903,7 +906,7 @@ def upgrade() -> None:
         sa.Column("use_case", sa.String(length=500), nullable=True),
         sa.Column("competitor", sa.String(length=200), nullable=True),
         sa.Column("forecast_category", sa.String(length=64), nullable=True),
-        sa.Column("probability", sa.Float(), nullable=True),
+        sa.Column("probability", sa.Double(), nullable=True),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lost_reason", sa.String(length=300), nullable=True),
@@ -945,7 +948,7 @@ def upgrade() -> None:
         sa.Column("credit_minor", sa.BigInteger(), nullable=False),
         sa.Column("commission_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("rate", sa.Float(), nullable=False),
+        sa.Column("rate", sa.Double(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column(
             "explanation",
@@ -1034,7 +1037,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("completeness", sa.Float(), nullable=False),
+        sa.Column("completeness", sa.Double(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=True),
@@ -1163,7 +1166,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("technical_fit", sa.Float(), nullable=False),
+        sa.Column("technical_fit", sa.Double(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("validated_by", sa.Uuid(), nullable=True),
         sa.Column("validated_at", sa.DateTime(timezone=True), nullable=False),
@@ -1276,7 +1279,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_identities_person_id"), table_name="identities")
     op.drop_table("identities")
     op.drop_table("features")
-    op.drop_index(op.f("ix_events_identity_key"), table_name="events")
+    op.drop_index(op.f("ix_events_identity_key"), table_name="events", if_exists=True)
     op.drop_table("events")
     op.drop_table("erasures")
     op.drop_index(op.f("ix_crm_outbox_status"), table_name="crm_outbox")

@@ -1,0 +1,1 @@
+"""Probabilistic matching of people that deterministic identity keys did not join."""

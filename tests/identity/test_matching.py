@@ -1,0 +1,138 @@
+"""The probabilistic matcher: evidence that should merge, suggest, or leave people apart."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from devfunnel.identity.matching.model import score_pairs
+from devfunnel.identity.matching.records import SCHEMA, _abbreviations, _split_local
+
+
+def record(uid: str, **fields: object) -> dict[str, object]:
+    base: dict[str, object] = {c: None for c in SCHEMA.names}
+    base.update({"unique_id": uid, "handle_keys": [], "name_keys": [], "abbreviation_keys": []})
+    base.update(fields)
+    return base
+
+
+def population(extra: list[dict[str, object]]) -> pa.Table:
+    """Background people with varied names (one in ten has a namesake elsewhere, as in a
+    real population), so u probabilities have something to learn."""
+    people = []
+    for i in range(400):
+        first, last = f"first{i % 37}x", f"last{i % 360}y"
+        people.append(
+            record(
+                f"bg{i}",
+                full_name=f"{first} {last}",
+                first_name=first,
+                last_name=last,
+                email_local=f"{first}.{last}",
+                email_domain=f"company{i % 50}.com",
+                company_domain=f"company{i % 50}.com",
+                company_name=f"company{i % 50}",
+                handle_digits=str(1000 + i),
+                handle_keys=[f"{first}{last}"],
+                name_keys=[f"{first}{last}", f"{first[0]}{last}"],
+            )
+        )
+    return pa.Table.from_pylist(people + extra, schema=SCHEMA)
+
+
+def probability_of(pairs: list, a: str, b: str) -> float:  # type: ignore[type-arg]
+    for pair in pairs:
+        if {pair.a, pair.b} == {a, b}:
+            return float(pair.probability)
+    return 0.0
+
+
+@pytest.fixture(scope="module")
+def scored() -> list:  # type: ignore[type-arg]
+    people = [
+        # A typo in a work address, same name and company: one person.
+        record(
+            "typo_a",
+            full_name="jane doelittle",
+            first_name="jane",
+            last_name="doelittle",
+            email_local="jane.doelittle",
+            email_domain="acme.io",
+            company_domain="acme.io",
+            company_name="acme",
+            handle_keys=["janedoelittle"],
+        ),
+        record(
+            "typo_b",
+            full_name="jane doelittle",
+            first_name="jane",
+            last_name="doelittle",
+            email_local="jnae.doelittle",
+            email_domain="acme.io",
+            company_domain="acme.io",
+            company_name="acme",
+            handle_keys=["jnaedoelittle"],
+        ),
+        # A GitHub login and a personal address sharing a long number: one person.
+        record("num_a", handle_digits="90017423", handle_keys=["zorro"]),
+        record(
+            "num_b",
+            email_local="zed.orro90017423",
+            email_domain="gmail.com",
+            handle_digits="90017423",
+            handle_keys=["zedorro"],
+        ),
+        # Namesakes at different companies with different numbers: two people.
+        record(
+            "twin_a",
+            full_name="sam lee",
+            first_name="sam",
+            last_name="lee",
+            email_local="slee",
+            email_domain="one.com",
+            company_domain="one.com",
+            handle_digits="1111",
+            handle_keys=["slee"],
+        ),
+        record(
+            "twin_b",
+            full_name="sam lee",
+            first_name="sam",
+            last_name="lee",
+            email_local="slee",
+            email_domain="two.com",
+            company_domain="two.com",
+            handle_digits="2222",
+            handle_keys=["slee"],
+        ),
+    ]
+    return score_pairs(population(people), 0.0001)
+
+
+def test_typo_at_same_company_is_a_confident_match(scored: list) -> None:  # type: ignore[type-arg]
+    assert probability_of(scored, "typo_a", "typo_b") >= 0.99
+
+
+def test_shared_long_number_links_handles(scored: list) -> None:  # type: ignore[type-arg]
+    assert probability_of(scored, "num_a", "num_b") >= 0.9
+
+
+def test_namesakes_at_different_companies_stay_apart(scored: list) -> None:  # type: ignore[type-arg]
+    assert probability_of(scored, "twin_a", "twin_b") < 0.5
+
+
+def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[type-arg]
+    pair = next(p for p in scored if {p.a, p.b} == {"typo_a", "typo_b"})
+    assert [e["comparison"] for e in pair.evidence] == ["name", "email", "handle", "company"]
+    email = pair.evidence[1]
+    assert email["left"]["email_local"] in ("jane.doelittle", "jnae.doelittle")
+    assert email["match_weight"] > 0
+    assert email["bayes_factor"] > 1
+
+
+def test_handle_features() -> None:
+    assert "kmellski" in _abbreviations("karinmellski")
+    assert "karinm" in _abbreviations("karinmellski")
+    assert _abbreviations("bob") == set()
+    assert _split_local("bianca.suzuki2100") == ("bianca", "suzuki")
+    assert _split_local("jdoe") == (None, None)

@@ -1,0 +1,131 @@
+"""Segment JSON Lines files: good lines loaded, bad ones rejected by line, replays skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from devfunnel.config import Settings
+from devfunnel.ingest.files.events import import_events
+from devfunnel.ingest.files.load import import_file
+from devfunnel.store import Store
+from devfunnel.store.schema.events import events, ingest_batches
+
+
+def line(**fields: Any) -> str:
+    return json.dumps(fields)
+
+
+GOOD = [
+    line(type="track", event="API Call", userId="u1", messageId="m1",
+         timestamp="2026-01-01T10:00:00Z", properties={"path": "/v1"}),
+    line(type="identify", userId="u1", messageId="m2", traits={"email": "Ann@Initech.com"}),
+    line(type="page", anonymousId="a1", name="Pricing", messageId="m3"),
+    line(type="track", event="No Id", userId="u2", timestamp="2026-01-02T00:00:00Z"),
+]  # fmt: skip
+
+
+def stored(store: Store) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(sa.select(events).order_by(events.c.message_id)).mappings()
+        return [dict(r) for r in rows]
+
+
+def test_good_lines_load_and_bad_lines_are_rejected_with_their_line(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "events.jsonl"
+    text = [
+        GOOD[0],
+        '{"type": "track", broken',  # 2
+        "",  # 3: blank lines are skipped, not rejected
+        GOOD[1],
+        "[1, 2]",  # 5
+        line(type="track", event="E", userId="u3", timestamp="yesterday"),  # 6
+        line(type="track", userId="u3"),  # 7: no event name
+        GOOD[2],
+        line(type="track", event="E", userId="u4", properties="not an object"),  # 9
+        GOOD[3],
+    ]
+    path.write_text("\n".join(text) + "\n")
+
+    report = import_file(store, settings, "events", path)
+    assert (report.rows, report.created, report.duplicates) == (9, 4, 0)
+    reasons = {r.line: r.reason for r in report.rejects}
+    assert sorted(reasons) == [2, 5, 6, 7, 9]
+    assert reasons[2].startswith("malformed JSON")
+    assert reasons[5] == "the line is not a JSON object"
+    assert reasons[6] == "timestamp is not an ISO-8601 date and time"
+    assert reasons[7] == "event is required for track calls"
+    assert reasons[9] == "properties must be a JSON object"
+    assert report.rejects_path == tmp_path / "events.rejects.jsonl"
+    written = [json.loads(x) for x in report.rejects_path.read_text().splitlines()]
+    assert [w["line"] for w in written] == [2, 5, 6, 7, 9]
+    assert written[0]["row"] == '{"type": "track", broken'
+
+    rows = {r["message_id"]: r for r in stored(store)}
+    assert set(rows) >= {"m1", "m2", "m3"}
+    assert {r["source"] for r in rows.values()} == {"import:events.jsonl"}
+    assert rows["m1"]["properties"] == {"path": "/v1"}
+    assert rows["m1"]["timestamp"].isoformat() == "2026-01-01T10:00:00+00:00"
+    assert rows["m2"]["email"] == "ann@initech.com"
+    assert rows["m3"]["event"] == "Pricing"
+    [derived] = [k for k in rows if k.startswith("import-")]  # the line without messageId
+
+    again = import_file(store, settings, "events", path)
+    assert (again.created, again.duplicates, len(again.rejects)) == (0, 4, 5)
+    assert len(stored(store)) == 4
+    assert derived in {r["message_id"] for r in stored(store)}
+
+
+def test_a_dry_run_counts_exactly_and_writes_nothing(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join([GOOD[0], GOOD[0], GOOD[1], "{oops"]) + "\n")
+    report = import_file(store, settings, "events", path, dry_run=True)
+    assert (report.created, report.duplicates, len(report.rejects)) == (2, 1, 1)
+    assert report.rejects_path is None
+    assert not (tmp_path / "e.rejects.jsonl").exists()
+    assert stored(store) == []
+    with store.read() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(ingest_batches)).scalar_one() == 0
+        )
+
+
+def test_files_the_fast_reader_gives_up_on_are_read_line_by_line(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "messy.jsonl"
+    lines = [*GOOD[:2], '{"type": "track",', '"event": "Split"}', GOOD[2], *GOOD[3:]]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode())  # BOM, CRLF, no final EOL
+    report = import_events(store, settings, path, chunk_rows=2)
+    assert (report.rows, report.created) == (6, 4)
+    assert [(r.line, r.reason.split(":")[0]) for r in report.rejects] == [
+        (3, "malformed JSON"),
+        (4, "malformed JSON"),
+    ]
+    assert {r["message_id"] for r in stored(store)} >= {"m1", "m2", "m3"}
+
+
+def test_large_files_are_loaded_in_chunks_with_progress(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "many.jsonl"
+    body = "\n".join(
+        line(type="track", event="E", userId=f"u{n}", messageId=f"m{n}") for n in range(25)
+    )
+    path.write_text(body + "\n" + "not json\n")
+    seen: list[tuple[int, int | None]] = []
+    report = import_events(
+        store, settings, path, chunk_rows=10, progress=lambda d, t: seen.append((d, t))
+    )
+    assert (report.created, [r.line for r in report.rejects]) == (25, [26])
+    assert [d for d, _ in seen] == [10, 20, 26, 26]
+    with store.read() as conn:
+        batches = conn.execute(sa.select(ingest_batches.c.event_count)).scalars().all()
+    assert sorted(batches) == [5, 10, 10]
