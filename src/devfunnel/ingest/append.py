@@ -28,10 +28,19 @@ class IngestResult:
 
 
 def append_events(
-    store: Store, prepared: Prepared, *, source: str, conn: sa.Connection | None = None
+    store: Store,
+    prepared: Prepared,
+    *,
+    source: str,
+    conn: sa.Connection | None = None,
+    known_new: bool = False,
 ) -> IngestResult:
     """Store the prepared rows and queue their batch for resolution, atomically: in its own
-    transaction, or in the caller's ``conn`` when one is given."""
+    transaction, or in the caller's ``conn`` when one is given.
+
+    ``known_new`` is a caller's promise that no row's (source, messageId) is stored yet
+    and none repeats (a bulk import that checked its file), which skips the lookup.
+    """
     if conn is None:
         # Where no unique index backs de-duplication (DuckDB), two appends of the same
         # messageId at once would both pass the check; they take turns instead.
@@ -41,14 +50,15 @@ def append_events(
             else (store.transaction())
         )
         with guard as own:
-            return append_events(store, prepared, source=source, conn=own)
+            return append_events(store, prepared, source=source, conn=own, known_new=known_new)
     rows = prepared.rows
     batch_ids = rows.column("batch_id").unique().to_pylist() if rows.num_rows else []
     if len(batch_ids) > 1:
         raise ValueError("a prepared table must hold exactly one batch")
     batch_id = uuid.UUID(batch_ids[0]) if batch_ids else uuid.uuid4()
     received_at = rows.column("received_at")[0].as_py() if rows.num_rows else None
-    inserted = store.append(conn, events, rows, unique_on=("source", "message_id"))
+    unique = None if known_new else ("source", "message_id")
+    inserted = store.append(conn, events, rows, unique_on=unique)
     if rows.num_rows:
         conn.execute(
             ingest_batches.insert().values(

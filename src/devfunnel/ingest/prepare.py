@@ -108,7 +108,9 @@ def prepare(
 
     user_id = normalise_id_column(col("userId"))
     anonymous_id = normalise_id_column(col("anonymousId"))
-    trait_email, trait_github = _trait_identities(col("traits"), col("context"))
+    # Only rows that do not already carry an identity column need their JSON read.
+    unknown = pc.and_(pc.is_null(col("email")), pc.is_null(col("githubLogin")))
+    trait_email, trait_github = _trait_identities(col("traits"), col("context"), unknown)
     email = normalise_email_column(pc.coalesce(col("email"), trait_email))
     github = normalise_github_column(pc.coalesce(col("githubLogin"), trait_github))
     kind = pc.utf8_lower(pc.utf8_trim_whitespace(col("type")))
@@ -216,7 +218,7 @@ _GITHUB_TRAITS = ("github", "githubLogin", "github_login")
 
 
 def _trait_identities(
-    traits: pa.ChunkedArray, context: pa.ChunkedArray
+    traits: pa.ChunkedArray, context: pa.ChunkedArray, unknown: pa.ChunkedArray
 ) -> tuple[pa.Array, pa.Array]:
     """Email and GitHub login from ``traits`` (or ``context.traits``), as Segment sends them.
 
@@ -227,7 +229,10 @@ def _trait_identities(
     emails: list[str | None] = [None] * n
     logins: list[str | None] = [None] * n
     for column, nested in ((traits, False), (context, True)):
-        hits = pc.or_(pc.match_substring(column, '"email"'), pc.match_substring(column, '"github'))
+        hits = pc.and_(
+            unknown,
+            pc.or_(pc.match_substring(column, '"email"'), pc.match_substring(column, '"github')),
+        )
         for index in pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist():
             try:
                 data = orjson.loads(column[index].as_py())

@@ -17,11 +17,13 @@ are checked one by one, the good ones copied to a clean file, and the import goe
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Queue
 
 import duckdb
 import orjson
@@ -36,12 +38,23 @@ from devfunnel.ingest.files.formats import open_binary
 from devfunnel.ingest.files.report import FileReport, Progress, Reject, no_progress
 from devfunnel.ingest.prepare import SEGMENT_FIELDS, prepare
 from devfunnel.store import Store
+from devfunnel.store.schema.events import events
 
 #: Rows per prepare/append (one transaction and one resolution batch each).
 CHUNK_ROWS = 250_000
 _JSON = ("properties", "traits", "context")
 _TIMES = ("timestamp", "sentAt")
 _UNREADABLE = "unreadable"
+#: Where Segment messages carry identities besides their own columns.
+_IDENTITY_PATHS = {
+    "email": (("traits", "$.email"), ("context", "$.traits.email")),
+    "githubLogin": (
+        ("traits", "$.github"),
+        ("traits", "$.githubLogin"),
+        ("traits", "$.github_login"),
+        ("context", "$.traits.github"),
+    ),
+}
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -111,10 +124,20 @@ class _Loader:
     progress: Progress
     total: int | None
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Message ids of this file stored so far, while the source had nothing stored before:
+    #: then a chunk without repeats needs no lookup in the store to know it is new.
+    seen: set[str] | None = None
+
+    def __post_init__(self) -> None:
+        with self.store.read() as conn:
+            stored = conn.execute(
+                sa.select(events.c.source).where(events.c.source == self.source).limit(1)
+            ).first()
+        self.seen = set() if stored is None else None
 
     def run(self, batches: Iterator[pa.RecordBatch], line_map: list[int] | None) -> None:
         seen = 0
-        for batch in batches:
+        for batch in _prefetched(batches):
             rejects = self._chunk(batch)
             if line_map is None:
                 first = self.tally.first_pass_rows
@@ -126,6 +149,17 @@ class _Loader:
             self.tally.rows += batch.num_rows
             done = self.tally.rows
             self.progress(done, max(self.total, done) if self.total else None)
+
+    def _all_new(self, rows: pa.Table) -> bool:
+        """Whether no row of this chunk can be a replay (checked in memory)."""
+        if self.seen is None:
+            return False
+        ids = rows.column("message_id").to_pylist()
+        if not _all_new_ids(ids, self.seen):
+            self.seen = None  # repeats in the file: let the store check from here on
+            return False
+        self.seen.update(ids)
+        return True
 
     def _chunk(self, batch: pa.RecordBatch) -> list[tuple[int, str]]:
         """Store one chunk; return (position in chunk, reason) for each row refused."""
@@ -149,10 +183,45 @@ class _Loader:
             index = kept[refused.index].as_py() if kept is not None else refused.index
             rejects.append((index, refused.reason))
         if prepared.rows.num_rows:
-            result = append_events(self.store, prepared, source=self.source, conn=self.conn)
+            result = append_events(
+                self.store,
+                prepared,
+                source=self.source,
+                conn=self.conn,
+                known_new=self._all_new(prepared.rows),
+            )
             self.tally.inserted += result.inserted
             self.tally.duplicates += result.duplicates
         return rejects
+
+
+def _all_new_ids(ids: list[str], seen: set[str]) -> bool:
+    return len(set(ids)) == len(ids) and seen.isdisjoint(ids)
+
+
+def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Read the next chunk while the current one is stored: DuckDB parses without the
+    GIL, so on two cores reading and storing overlap."""
+    queue: Queue[pa.RecordBatch | Exception | None] = Queue(maxsize=1)
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                queue.put(batch)
+        except Exception as exc:  # noqa: BLE001 - re-raised by the consumer below
+            queue.put(exc)
+            return
+        queue.put(None)
+
+    thread = threading.Thread(target=produce, name="jsonl-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        thread.join(timeout=0.1)
 
 
 def _query() -> str:
@@ -180,6 +249,12 @@ def _query() -> str:
                 f"CASE WHEN NULLIF(TRIM({q(name)}), '') IS NULL "
                 f"THEN 'import-' || md5(concat_ws('|', {parts})) ELSE {q(name)} END AS {q(name)}"
             )
+        elif name in _IDENTITY_PATHS:
+            # Identities inside traits are read here, column-wise, not row by row later.
+            found = ", ".join(
+                f"json_extract_string({q(col)}, '{path}')" for col, path in _IDENTITY_PATHS[name]
+            )
+            select.append(f"COALESCE(NULLIF(TRIM({q(name)}), ''), {found}) AS {q(name)}")
         else:
             select.append(q(name))
     cases = [" AND ".join(f"{q(n)} IS NULL" for n in SEGMENT_FIELDS) + f" THEN '{_UNREADABLE}'"]

@@ -16,13 +16,23 @@ from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
+import sqlalchemy as sa
 from pydantic import Field
 
 from devfunnel.config import Settings
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import prepare
-from devfunnel.ingest.records.base import Crm, ImportResult, Record, as_utc, validate_rows
+from devfunnel.ingest.records.base import (
+    Crm,
+    ImportResult,
+    Record,
+    RowError,
+    as_utc,
+    validate_rows,
+)
 from devfunnel.store import Store
+from devfunnel.store.query import chunked
+from devfunnel.store.schema.events import events
 
 
 class ContactRecord(Record):
@@ -72,6 +82,20 @@ def contact_events(records: Iterable[ContactRecord], now: datetime) -> pa.Table:
     return pa.table({**rows, "timestamp": pa.array(rows["timestamp"], pa.timestamp("us", "UTC"))})
 
 
+def _stored(store: Store, source: str, message_ids: list[str]) -> int:
+    """How many of these contact versions are stored already (unchanged contacts)."""
+    e = events.c
+    count = 0
+    with store.read() as conn:
+        for part in chunked(message_ids):
+            count += conn.execute(
+                sa.select(sa.func.count())
+                .select_from(events)
+                .where(e.source == source, e.message_id.in_(part))
+            ).scalar_one()
+    return int(count)
+
+
 def import_contacts(
     store: Store,
     settings: Settings,
@@ -83,12 +107,13 @@ def import_contacts(
     """Queue contacts for resolution as identify events from source ``crm:<system>``."""
     result = ImportResult("people", dry_run=dry_run)
     records = validate_rows(ContactRecord, rows, result, first_line)
-    by_crm: dict[str, list[ContactRecord]] = {}
-    for _, rec in records:
-        by_crm.setdefault(rec.crm, []).append(rec)
+    by_crm: dict[str, list[tuple[int, ContactRecord]]] = {}
+    for line, rec in records:
+        by_crm.setdefault(rec.crm, []).append((line, rec))
     now = datetime.now(UTC)
-    for crm, recs in by_crm.items():
+    for crm, numbered in by_crm.items():
         source = f"crm:{crm}"
+        recs = [rec for _, rec in numbered]
         prepared = prepare(
             contact_events(recs, now),
             source=source,
@@ -96,8 +121,12 @@ def import_contacts(
             max_event_bytes=settings.ingest.max_event_bytes,
             correct_clock_skew=False,
         )
+        # A contact intake refuses (a value too long for an identity) is a row error.
+        result.errors += [RowError(numbered[r.index][0], r.reason) for r in prepared.rejected]
         if dry_run:
-            result.created += prepared.rows.num_rows
+            stored = _stored(store, source, prepared.rows.column("message_id").to_pylist())
+            result.unchanged += stored
+            result.created += prepared.rows.num_rows - stored
             continue
         outcome = append_events(store, prepared, source=source)
         result.created += outcome.inserted

@@ -17,6 +17,7 @@ import orjson
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.errors import ValidationError
 from devfunnel.identity.accounts import AccountDirectory
 from devfunnel.identity.domains import DomainClassifier, domain_from_url, name_from_domain
 from devfunnel.ids import new_id
@@ -51,9 +52,10 @@ def receive(
     now = received_at or datetime.now(UTC)
     rows = []
     for payload in payloads:
-        kind = str(payload.get("type", ""))
+        _check(payload)
+        kind = str(payload["type"])
         created = payload.get("created")
-        occurred = datetime.fromtimestamp(created, UTC) if isinstance(created, int | float) else now
+        occurred = datetime.fromtimestamp(created, UTC) if isinstance(created, int) else now
         rows.append(
             {
                 "id": new_id(),
@@ -73,6 +75,24 @@ def receive(
             conn, webhook_deliveries, to_arrow(rows), unique_on=("source", "delivery_id")
         )
     return stored, len(rows) - stored
+
+
+#: Stripe's ``created`` is a Unix time; later than this is not a real event time.
+_LATEST = 4_102_444_800  # 2100-01-01
+
+
+def _check(payload: Any) -> None:
+    """Refuse what is not a Stripe event, naming the field."""
+    if not isinstance(payload, dict):
+        raise ValidationError("a Stripe event must be a JSON object")
+    for name in ("id", "type"):
+        if not isinstance(payload.get(name), str) or not payload[name].strip():
+            raise ValidationError(
+                f"Stripe event field {name!r} must be a non-empty string", field=name
+            )
+    created = payload.get("created")
+    if created is not None and not (isinstance(created, int) and 0 <= created < _LATEST):
+        raise ValidationError("Stripe event field 'created' must be a Unix time", field="created")
 
 
 def apply_pending(store: Store, settings: Settings, *, limit: int = 100_000) -> BillingReport:
