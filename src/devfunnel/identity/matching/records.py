@@ -38,7 +38,7 @@ _TEXT_COLUMNS = (
 )
 #: Handle stems (GitHub login and email local parts, lower-cased, digits and punctuation
 #: removed) and the handles a name suggests ("janedoe", "jdoe", "janed").
-_LIST_COLUMNS = ("handle_keys", "name_keys", "abbreviation_keys")
+_LIST_COLUMNS = ("handle_keys", "name_keys", "abbreviation_keys", "spelled_keys", "short_keys")
 SCHEMA = pa.schema([(c, pa.string()) for c in _TEXT_COLUMNS]
                    + [(c, pa.list_(pa.string())) for c in _LIST_COLUMNS])  # fmt: skip
 
@@ -76,6 +76,9 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
             continue
         record = _record(row.id, row.name, account_domains.get(row.account_id), found, classifier)
         record["company_name"] = _company(row.traits, account_names.get(row.account_id))
+        # Blocking keys: handles with the handles names suggest; handles with abbreviations.
+        record["spelled_keys"] = sorted({*record["handle_keys"], *record["name_keys"]})
+        record["short_keys"] = sorted({*record["handle_keys"], *record["abbreviation_keys"]})
         out.append(record)
     table = pa.Table.from_pylist(out, schema=SCHEMA)
     return PersonRecords(table=table, keys=dict(keys))
