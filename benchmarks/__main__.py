@@ -1,4 +1,8 @@
-"""Run benchmarks: ``python -m benchmarks [demo] [--sizes 2000,20000] [--backends ...]``."""
+"""Run benchmarks: ``python -m benchmarks [demo] [import_jsonl] [ingest_http] [options]``.
+
+Every suite measures devfunnel against a baseline in the same run (the raw append
+ceiling of the same backend), so a slow machine shows up as a slow ceiling too.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,30 @@ import subprocess
 import sys
 from typing import Any
 
+from benchmarks import import_jsonl, ingest_http
 from benchmarks.common import write_results
+
+SUITES = ("demo", "import_jsonl", "ingest_http")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("suites", nargs="*", default=["demo"], choices=["demo"])
+    parser.add_argument(
+        "suites", nargs="*", default=list(SUITES), choices=SUITES, help="default: all"
+    )
     parser.add_argument(
         "--sizes",
         default="2000,20000",
         help="accounts per demo size (default: the default size and 10x)",
     )
     parser.add_argument("--backends", default="duckdb,postgresql")
+    parser.add_argument("--events", type=int, default=1_000_000, help="import_jsonl file size")
+    parser.add_argument("--seconds", type=float, default=20.0, help="ingest_http run per backend")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
     if "demo" in args.suites:
         rows = []
-        for size in sizes:
+        for size in (int(s) for s in args.sizes.split(",")):
             for backend in backends:
                 row = _in_child(
                     "benchmarks.demo_load", "--backend", backend, "--accounts", str(size)
@@ -33,6 +43,28 @@ def main() -> None:
                 rows.append(row)
                 print(_line(row), flush=True)
         print(f"wrote {write_results('demo', rows)}")
+    if "import_jsonl" in args.suites:
+        rows = []
+        for backend in backends:
+            row = _in_child(
+                "benchmarks.import_jsonl",
+                "--json",
+                "--backends",
+                backend,
+                "--events",
+                str(args.events),
+            )
+            rows.append(row)
+            print(import_jsonl.line(row), flush=True)
+        print(f"wrote {write_results('import_jsonl', rows)}")
+    if "ingest_http" in args.suites:
+        rows = []
+        for backend in backends:
+            # The server and the load generator already run in their own processes.
+            row = ingest_http.measure(backend, args.seconds, connections=32, batch_size=100)
+            rows.append(row)
+            print(ingest_http.describe(row), flush=True)
+        print(f"wrote {write_results('ingest_http', rows)}")
 
 
 def _in_child(module: str, *args: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ EXPECTED: dict[type[DevfunnelError], tuple[int, int, str]] = {
     errors.DevfunnelError: (500, 1, "devfunnel-error"),
     errors.ConfigError: (500, 78, "config-error"),
     errors.ValidationError: (422, 65, "validation-error"),
+    errors.MalformedRequest: (400, 65, "malformed-request"),
     errors.PayloadTooLarge: (413, 65, "payload-too-large"),
     errors.AuthError: (401, 77, "auth-error"),
     errors.Forbidden: (403, 77, "forbidden"),

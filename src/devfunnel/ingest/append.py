@@ -7,6 +7,7 @@ scoring happen later, driven by the ``ingest_batches`` queue this writes to.
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -27,6 +28,15 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+def appending(store: Store) -> AbstractContextManager[sa.Connection]:
+    """The transaction events are appended in. Where no unique index backs
+    de-duplication (DuckDB), two appends of the same messageId at once would both pass the
+    check; there they take turns."""
+    if store.backend.serial_appends:
+        return store.exclusive("events-append")
+    return store.transaction()
+
+
 def append_events(
     store: Store,
     prepared: Prepared,
@@ -42,14 +52,7 @@ def append_events(
     and none repeats (a bulk import that checked its file), which skips the lookup.
     """
     if conn is None:
-        # Where no unique index backs de-duplication (DuckDB), two appends of the same
-        # messageId at once would both pass the check; they take turns instead.
-        guard = (
-            store.exclusive("events-append")
-            if store.backend.serial_appends
-            else (store.transaction())
-        )
-        with guard as own:
+        with appending(store) as own:
             return append_events(store, prepared, source=source, conn=own, known_new=known_new)
     rows = prepared.rows
     batch_ids = rows.column("batch_id").unique().to_pylist() if rows.num_rows else []

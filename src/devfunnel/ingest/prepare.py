@@ -106,14 +106,18 @@ def prepare(
     n = table.num_rows
     col = table.column
 
+    kind = pc.utf8_lower(pc.utf8_trim_whitespace(col("type")))
     user_id = normalise_id_column(col("userId"))
     anonymous_id = normalise_id_column(col("anonymousId"))
     # Only rows that do not already carry an identity column need their JSON read.
-    unknown = pc.and_(pc.is_null(col("email")), pc.is_null(col("githubLogin")))
+    # A group call's traits describe the group (the account), never the person.
+    unknown = pc.and_(
+        pc.and_(pc.is_null(col("email")), pc.is_null(col("githubLogin"))),
+        pc.not_equal(kind, "group"),
+    )
     trait_email, trait_github = _trait_identities(col("traits"), col("context"), unknown)
     email = normalise_email_column(pc.coalesce(col("email"), trait_email))
     github = normalise_github_column(pc.coalesce(col("githubLogin"), trait_github))
-    kind = pc.utf8_lower(pc.utf8_trim_whitespace(col("type")))
     has_identity = pc.or_(pc.is_valid(user_id), pc.is_valid(anonymous_id))
     has_identity = pc.or_(has_identity, pc.or_(pc.is_valid(email), pc.is_valid(github)))
 
@@ -163,7 +167,9 @@ def prepare(
         # Segment: timestamp = receivedAt - (sentAt - timestamp), when the client sent sentAt.
         skew = pc.subtract(received_scalar, col("sentAt"))
         corrected = pc.add(timestamp, skew)
-        timestamp = pc.if_else(pc.is_valid(col("sentAt")), corrected, timestamp)
+        # Only a client's own timestamp is skewed; a missing one is already our clock.
+        sent_both = pc.and_(pc.is_valid(col("sentAt")), pc.is_valid(col("timestamp")))
+        timestamp = pc.if_else(sent_both, corrected, timestamp)
 
     page_like = pc.is_in(kind, pa.array(["page", "screen"]))
     event_name = pc.if_else(

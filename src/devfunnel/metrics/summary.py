@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-import ibis
-from ibis import _
+from typing import TYPE_CHECKING, Any
 
 from devfunnel.store import Store
+
+if TYPE_CHECKING:
+    import ibis
 
 
 @dataclass
@@ -27,6 +27,9 @@ COUNTED = ("accounts", "people", "identities", "events", "leads", "opportunities
 
 
 def summarise(store: Store) -> Summary:
+    import ibis  # late: Ibis takes seconds to import; the server should start without it
+    from ibis import _
+
     con = store.ibis()
     out = Summary()
     for name in COUNTED:

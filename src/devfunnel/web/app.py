@@ -25,7 +25,7 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     worker_wanted = settings.server.run_worker if run_worker is None else run_worker
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         worker = None
         if worker_wanted:
             from devfunnel.worker.inprocess import InProcessWorker
@@ -37,6 +37,9 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
         finally:
             if worker is not None:
                 worker.stop()
+            writer = getattr(application.state, "intake_writer", None)
+            if writer is not None:
+                writer.close()
 
     app = FastAPI(
         title="devfunnel",

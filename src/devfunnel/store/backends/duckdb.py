@@ -6,14 +6,16 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
 import pyarrow as pa
 import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
 from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
+
+if TYPE_CHECKING:
+    import ibis
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,8 @@ class DuckDBBackend:
         finally:
             raw.close()
         duplicate.execute("SET TimeZone = 'UTC'")
+        import ibis  # late: importing Ibis costs seconds, needed only by analytics
+
         return ibis.duckdb.from_connection(duplicate)
 
     def translate(self, exc: BaseException, url: sa.URL) -> DevfunnelError | None:

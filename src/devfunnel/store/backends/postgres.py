@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import ibis
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
 from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
+
+if TYPE_CHECKING:
+    import ibis
 
 
 class PostgresBackend:
@@ -104,6 +107,8 @@ class PostgresBackend:
 
     def ibis(self, engine: sa.Engine) -> ibis.BaseBackend:
         url = engine.url
+        import ibis  # late: importing Ibis costs seconds, needed only by analytics
+
         return ibis.postgres.connect(
             host=url.host or "localhost",
             port=url.port or 5432,
