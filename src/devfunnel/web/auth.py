@@ -1,30 +1,25 @@
 """Who is calling: API keys sent as ``Authorization: Bearer`` (JSON API) or as a Segment
 write key (HTTP Basic username with an empty password, or ``writeKey`` in the body).
 
-Routes declare what they need with the ``Annotated`` aliases at the bottom; the session
-login of people (the dashboard) will add another way to become a ``Principal``.
+Routes declare what they need with the ``Annotated`` aliases at the bottom and ask
+``devfunnel.admin.permissions`` whether the caller may change a given record. The session
+login of people (the dashboard) is the other way to become a ``Principal``: when
+``session_principal`` finds a signed-in user, a route admits them by their role.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from devfunnel.admin.api_keys import ApiKey, KeyVerifier
-from devfunnel.admin.audit import Actor
-from devfunnel.errors import AuthError
+from devfunnel.admin.api_keys import KeyVerifier
+from devfunnel.admin.permissions import Principal, can_edit_something, can_manage, can_read
+from devfunnel.errors import AuthError, Forbidden
 
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller and what it may do."""
-
-    actor: Actor
-    key: ApiKey | None = None
+__all__ = ["AdminPrincipal", "Principal", "ReadPrincipal", "WritePrincipal", "require"]
 
 
 def verifier(request: Request) -> KeyVerifier:
@@ -51,12 +46,30 @@ def basic_username(request: Request) -> str | None:
     return decoded.partition(":")[0] or None
 
 
+def session_principal(request: Request) -> Principal | None:
+    """The signed-in user of the request's session cookie, if any."""
+    return None
+
+
+_ROLE_CHECKS = {"read": can_read, "write": can_edit_something, "admin": can_manage}
+
+
 def require(scope: str) -> object:
-    """A dependency that admits a Bearer key holding ``scope``."""
+    """A dependency that admits a Bearer key holding ``scope``, or a signed-in user whose
+    role allows the same (read: any role; write: a role that edits something; admin:
+    admins). Whether the caller may change a particular record is the route's question
+    (``permissions.require_edit``)."""
 
     def dependency(request: Request) -> Principal:
-        key = verifier(request).verify(bearer_token(request), scope)
-        return Principal(actor=key.actor, key=key)
+        token = bearer_token(request)
+        if token is None:
+            user = session_principal(request)
+            if user is not None:
+                if not _ROLE_CHECKS[scope](user):
+                    raise Forbidden(f"a {user.role} may not {scope}", needed=scope)
+                return user
+        key = verifier(request).verify(token, scope)
+        return Principal(actor=key.actor, scope=key.scope)
 
     return Depends(dependency)
 
