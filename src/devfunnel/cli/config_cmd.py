@@ -54,4 +54,3 @@ def where(db: DbOption = None, config: ConfigOption = None) -> None:
     """Print which configuration file is used (if any)."""
     found = find_config_file(config, os.environ)
     typer.echo(str(found.resolve()) if found else "(none: built-in defaults)")
-

@@ -1,4 +1,5 @@
-"""Users and their sign-in sessions, API keys, the audit log, alerts, the CRM outbox, and small app state."""
+"""Users and their sign-in sessions, API keys, the audit log, alerts, the CRM outbox,
+and small app state."""
 
 from __future__ import annotations
 
