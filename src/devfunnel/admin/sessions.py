@@ -146,6 +146,9 @@ def sign_out(store: Store, token: str) -> None:
 def purge_expired(store: Store, now: datetime | None = None) -> int:
     """Delete expired sessions; returns how many."""
     now = now or datetime.now(UTC)
+    expired = user_sessions.c.expires_at <= now
     with store.transaction() as conn:
-        result = conn.execute(user_sessions.delete().where(user_sessions.c.expires_at <= now))
-        return int(result.rowcount or 0)
+        # Counted first: DuckDB does not report the rows a DELETE removed.
+        count = conn.execute(sa.select(sa.func.count()).where(expired)).scalar_one()
+        conn.execute(user_sessions.delete().where(expired))
+        return int(count)
