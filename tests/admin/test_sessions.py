@@ -20,7 +20,13 @@ NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 def sign_in(store: Store, email: str, password: str = PASSWORD, **kw: object) -> str:
     throttle = kw.pop("throttle", None) or LoginThrottle()
     token, _ = sessions.sign_in(
-        store, email, password, hours=12, throttle=throttle, ip="10.0.0.1", now=NOW  # type: ignore[arg-type]
+        store,
+        email,
+        password,
+        hours=12,
+        throttle=throttle,
+        ip="10.0.0.1",
+        now=NOW,  # type: ignore[arg-type]
     )
     return token
 
