@@ -37,7 +37,8 @@ def test_a_session_carries_the_user_and_role(store: Store) -> None:
     found = sessions.session_for(store, token, now=NOW + timedelta(hours=1))
     assert found is not None
     assert (found.email, found.name, found.role) == ("ana@acme.dev", "Ana", "seller")
-    assert found.actor.kind == "user" and found.actor.id == found.user_id
+    assert found.actor.kind == "user"
+    assert found.actor.id == found.user_id
     assert len(found.csrf_token) >= 32
     assert users.get_user(store, "ana@acme.dev").last_login_at is not None
 
@@ -104,4 +105,5 @@ def test_a_role_change_applies_to_open_sessions(store: Store) -> None:
     token = sign_in(store, "ana@acme.dev")
     users.set_role(store, "ana@acme.dev", "seller", CLI)
     found = sessions.session_for(store, token, now=NOW)
-    assert found is not None and found.role == "seller"
+    assert found is not None
+    assert found.role == "seller"

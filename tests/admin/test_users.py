@@ -100,5 +100,5 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(store: Store) ->
 
 
 def test_unknown_users_are_not_found(store: Store) -> None:
-    with pytest.raises(NotFound, match="nobody@acme.dev"):
+    with pytest.raises(NotFound, match=r"nobody@acme\.dev"):
         users.set_role(store, "nobody@acme.dev", "seller", CLI)
