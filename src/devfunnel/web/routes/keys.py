@@ -82,7 +82,7 @@ def list_keys(
 def create_key(
     principal: AdminPrincipal,
     store: StoreDep,
-    body: Annotated[NewKey, Body(openapi_examples=_NEW_KEY)],  # type: ignore[arg-type]
+    body: Annotated[NewKey, Body(openapi_examples=_NEW_KEY)],
 ) -> CreatedKey:
     """Only the key's SHA-256 is stored; the answer holds the one copy of the secret."""
     created = api_keys.create_key(store, body.name, body.scope, principal.actor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +15,7 @@ from devfunnel.web.openapi import AUTH_PROBLEMS, problem_responses
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "kind": "user", "id": "01963a4e-7c10-7000-8000-00000000000a", "label": "ana@acme.dev",
     "role": "seller", "scope": None, "read": True, "edit": True, "manage": False,
 }  # fmt: skip

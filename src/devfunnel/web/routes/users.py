@@ -90,7 +90,7 @@ def list_users(_: AdminPrincipal, store: StoreDep) -> Users:
 def create_user(
     principal: AdminPrincipal,
     store: StoreDep,
-    body: Annotated[NewUser, Body(openapi_examples=_NEW_USER)],  # type: ignore[arg-type]
+    body: Annotated[NewUser, Body(openapi_examples=_NEW_USER)],
 ) -> User:
     """The password is hashed with Argon2id; it is never stored or shown."""
     user = users.create_user(
@@ -109,7 +109,7 @@ def change_user(
     principal: AdminPrincipal,
     store: StoreDep,
     user: UserPath,
-    body: Annotated[UserChange, Body(openapi_examples=_CHANGE)],  # type: ignore[arg-type]
+    body: Annotated[UserChange, Body(openapi_examples=_CHANGE)],
 ) -> User:
     """A role change applies at the user's next request; deactivating ends their
     sessions and keeps their records. The last active admin cannot be demoted or
@@ -131,7 +131,7 @@ def reset_password(
     principal: AdminPrincipal,
     store: StoreDep,
     user: UserPath,
-    body: Annotated[NewPassword, Body(openapi_examples=_PASSWORD)],  # type: ignore[arg-type]
+    body: Annotated[NewPassword, Body(openapi_examples=_PASSWORD)],
 ) -> User:
     """The user's open sessions end; they sign in with the new password."""
     return User.model_validate(users.set_password(store, user, body.password, principal.actor))
