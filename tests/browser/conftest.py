@@ -81,8 +81,11 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[Any]:
+    """Per module, not per session: while Playwright's sync API runs, its event loop
+    counts as running in this thread, and tests after it that call ``asyncio.run`` on the
+    same xdist worker would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
