@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= devfunnel.duckdb
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,7 +31,11 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Re-take the pictures in docs/screenshots/ with the browser tests.
+screenshots: install
+	DEVFUNNEL_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks

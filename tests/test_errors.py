@@ -16,6 +16,7 @@ EXPECTED: dict[type[DevfunnelError], tuple[int, int, str]] = {
     errors.PayloadTooLarge: (413, 65, "payload-too-large"),
     errors.AuthError: (401, 77, "auth-error"),
     errors.Forbidden: (403, 77, "forbidden"),
+    errors.TooManyAttempts: (429, 77, "too-many-attempts"),
     errors.NotFound: (404, 66, "not-found"),
     errors.Conflict: (409, 75, "conflict"),
     errors.StoreError: (503, 74, "store-error"),

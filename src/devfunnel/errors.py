@@ -12,7 +12,8 @@ and no traceback reaches a user for something we anticipated.
     │   ├── MalformedRequest            400  exit 65
     │   └── PayloadTooLarge             413  exit 65
     ├── AuthError                       401  exit 77 (EX_NOPERM)
-    │   └── Forbidden                   403  exit 77
+    │   ├── Forbidden                   403  exit 77
+    │   └── TooManyAttempts             429  exit 77
     ├── NotFound                        404  exit 66 (EX_NOINPUT)
     ├── Conflict                        409  exit 75 (EX_TEMPFAIL)
     ├── StoreError                      503  exit 74 (EX_IOERR)
@@ -105,6 +106,13 @@ class Forbidden(AuthError):
 
     status = 403
     title = "Forbidden"
+
+
+class TooManyAttempts(AuthError):
+    """Repeated failed sign-ins: the caller must wait before trying again."""
+
+    status = 429
+    title = "Too many attempts"
 
 
 class NotFound(DevfunnelError):

@@ -159,7 +159,7 @@ def test_secret_aliases_from_environment(load: Load) -> None:
         environ={
             "DEVFUNNEL_GITHUB_WEBHOOK_SECRET": "gh-secret-value",
             "DEVFUNNEL_STRIPE_WEBHOOK_SECRET": "whsec_stripe-value",
-            "DEVFUNNEL_SECRET_KEY": "session-signing-key",
+            "DEVFUNNEL_SECRET_KEY": "session-key-0123456789abcdefghij",
         }
     )
 
@@ -168,9 +168,9 @@ def test_secret_aliases_from_environment(load: Load) -> None:
     assert loaded.webhooks.stripe_secret is not None
     assert loaded.webhooks.stripe_secret.get_secret_value() == "whsec_stripe-value"
     assert loaded.server.secret_key is not None
-    assert loaded.server.secret_key.get_secret_value() == "session-signing-key"
+    assert loaded.server.secret_key.get_secret_value() == "session-key-0123456789abcdefghij"
     shown = repr(loaded) + str(loaded.model_dump())
-    for secret in ("gh-secret-value", "whsec_stripe-value", "session-signing-key"):
+    for secret in ("gh-secret-value", "whsec_stripe-value", "session-key-0123456789abcdefghij"):
         assert secret not in shown
 
 

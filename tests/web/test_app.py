@@ -10,14 +10,17 @@ from fastapi.testclient import TestClient
 
 from devfunnel.config import Settings
 from devfunnel.demo.load import load_demo
-from devfunnel.store import Store
+from devfunnel.store import Store, migrate
 from devfunnel.web.app import create_app
+from tests.helpers.web import make_user, sign_in
 
 
 @pytest.fixture
 def client(store: Store, settings: Settings) -> Iterator[TestClient]:
     load_demo(store, settings, seed=3, accounts=6, as_of=date(2026, 11, 1))
+    make_user(store, "viewer", "viewer.test@acme.dev")
     with TestClient(create_app(settings, store, run_worker=False)) as test_client:
+        sign_in(test_client, "viewer.test@acme.dev")
         yield test_client
 
 
@@ -25,7 +28,7 @@ def test_health_names_the_backend_and_schema(client: TestClient, store: Store) -
     body = client.get("/api/v1/health").json()
     assert body["status"] == "ok"
     assert body["backend"] == store.kind
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == migrate.head_revision()
 
 
 def test_summary_counts_what_is_stored(client: TestClient, store: Store) -> None:

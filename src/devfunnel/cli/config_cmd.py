@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import tomli_w
 import typer
-from pydantic import SecretStr
 
+from devfunnel.admin.effective_config import masked
 from devfunnel.cli.options import ConfigOption, DbOption, settings_for
 from devfunnel.cli.output import console
 from devfunnel.config import default_config_text
@@ -28,7 +28,7 @@ def show(
 ) -> None:
     """Print the effective configuration (defaults, file, environment and flags merged)."""
     settings = settings_for(db, config)
-    data = _masked(settings.model_dump(mode="python", exclude_none=True))
+    data = masked(settings)
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str))
     else:
@@ -54,13 +54,3 @@ def where(db: DbOption = None, config: ConfigOption = None) -> None:
     """Print which configuration file is used (if any)."""
     found = find_config_file(config, os.environ)
     typer.echo(str(found.resolve()) if found else "(none: built-in defaults)")
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return "********"
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value

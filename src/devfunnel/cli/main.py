@@ -11,6 +11,7 @@ import typer
 from devfunnel import __version__
 from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
 from devfunnel.cli.errors import report
+from devfunnel.cli.users_cmd import app as users_app
 from devfunnel.errors import DevfunnelError
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(imports.app, name="import")
 app.add_typer(people.app, name="people")
 app.add_typer(identity_cmd.app, name="identity")
+app.add_typer(users_app, name="users")
 
 
 def _version(value: bool) -> None:

@@ -11,6 +11,7 @@ import typer
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console, stage_progress
 from devfunnel.errors import Conflict, ValidationError
+from devfunnel.store import Store
 
 
 def init(db: DbOption = None, config: ConfigOption = None) -> None:
@@ -57,6 +58,13 @@ def demo(
     ] = True,
     host: Annotated[str | None, typer.Option(help="Host to serve on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to serve on.")] = None,
+    admin_password: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-password",
+            help="Password for the demo's admin (default: a random one, printed once).",
+        ),
+    ] = None,
 ) -> None:
     """Generate the demo company into the database and serve the app."""
     from devfunnel.demo.load import load_demo
@@ -85,6 +93,12 @@ def demo(
             f"{report.accounts:,} accounts generated; {report.stored_accounts:,} accounts, "
             f"{report.people:,} people and {report.events:,} events stored."
         )
+        email, password = demo_admin(store, admin_password)
+    where = f"http://{host or settings.server.host}:{port or settings.server.port}/login"
+    console.print(
+        f"Sign in at {where} as [bold]{email}[/bold] with the password [bold]{password}"
+        "[/bold] (set for this demo database only; `devfunnel users set-password` changes it)."
+    )
     if serve_after:
         serve(db=db, config=config, host=host, port=port)
 
@@ -122,6 +136,24 @@ def serve(
         )
     finally:
         store.close()
+
+
+def demo_admin(store: Store, password: str | None) -> tuple[str, str]:
+    """Give the demo company's admin a password (``password``, else a random one), so
+    that the freshly loaded demo can be signed in to. Only ``devfunnel demo`` calls this,
+    on the database it has just filled; nothing gives any other database a default."""
+    import secrets
+
+    from devfunnel.admin import users
+    from devfunnel.admin.audit import CLI
+
+    password = password or secrets.token_urlsafe(12)
+    admins = [u for u in users.list_users(store) if u.role == "admin" and u.active]
+    if admins:
+        users.set_password(store, admins[0].id, password, CLI)
+        return admins[0].email, password
+    created = users.create_user(store, "admin@acme.dev", "admin", password, CLI, name="Admin")
+    return created.email, password
 
 
 def _parse_date(text: str) -> date:

@@ -68,10 +68,23 @@ class ServerSettings(BaseModel):
     #: Signs session cookies. Left empty, a random secret is generated and kept in the
     #: database; set it explicitly when several server processes share one database.
     secret_key: SecretStr | None = None
-    #: Origin the app is reached at, for links in alerts and CRM notes.
+    #: Origin the app is reached at, for links in alerts and CRM notes. With ``https://``
+    #: session cookies are marked Secure.
     public_url: str = "http://127.0.0.1:8000"
+    #: A sign-in lasts this many hours; then the user signs in again.
+    session_hours: Annotated[int, Field(ge=1, le=720)] = 12
     #: Run background work (resolution, scoring, alerts) inside the server process.
     run_worker: bool = True
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "the secret key must have at least 32 characters (for example the output "
+                "of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        return value
 
 
 class IngestSettings(BaseModel):

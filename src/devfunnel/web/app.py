@@ -13,9 +13,15 @@ from devfunnel import __version__
 from devfunnel.admin.api_keys import KeyVerifier
 from devfunnel.config import Settings
 from devfunnel.store import Store
-from devfunnel.web import problems
-from devfunnel.web.pages import home
+from devfunnel.web import openapi, problems
+from devfunnel.web.pages.site import page_routers
 from devfunnel.web.routes import accounts, health, intake, people, summary, webhooks
+from devfunnel.web.routes import audit as audit_api
+from devfunnel.web.routes import keys as keys_api
+from devfunnel.web.routes import me as me_api
+from devfunnel.web.routes import users as users_api
+from devfunnel.web.security_headers import SecurityHeaders
+from devfunnel.web.session import WebSessions
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -52,7 +58,10 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.state.settings = settings
     app.state.store = store
     app.state.key_verifier = KeyVerifier(store)
+    app.state.sessions = WebSessions(store, settings)
     problems.install(app)
+    openapi.install(app)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(summary.router)
@@ -60,5 +69,8 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(people.router)
     app.include_router(accounts.router)
-    app.include_router(home.router)
+    for router in (me_api.router, users_api.router, keys_api.router, audit_api.router):
+        app.include_router(router)
+    for router in page_routers():
+        app.include_router(router)
     return app

@@ -4,7 +4,8 @@ write key (HTTP Basic username with an empty password, or ``writeKey`` in the bo
 Routes declare what they need with the ``Annotated`` aliases at the bottom and ask
 ``devfunnel.admin.permissions`` whether the caller may change a given record. The session
 login of people (the dashboard) is the other way to become a ``Principal``: when
-``session_principal`` finds a signed-in user, a route admits them by their role.
+``session_principal`` finds a signed-in user, a route admits them by their role, and an
+unsafe request made that way must carry the session's CSRF token (``X-CSRF-Token``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import Depends, Request
 from devfunnel.admin.api_keys import KeyVerifier
 from devfunnel.admin.permissions import Principal, can_edit_something, can_manage, can_read
 from devfunnel.errors import AuthError, Forbidden
+from devfunnel.web.session import CSRF_HEADER, SAFE_METHODS, web_sessions
 
 __all__ = ["AdminPrincipal", "Principal", "ReadPrincipal", "WritePrincipal", "require"]
 
@@ -48,7 +50,18 @@ def basic_username(request: Request) -> str | None:
 
 def session_principal(request: Request) -> Principal | None:
     """The signed-in user of the request's session cookie, if any."""
-    return None
+    session = web_sessions(request).current(request)
+    if session is None:
+        return None
+    return Principal(actor=session.actor, user_id=session.user_id, role=session.role)
+
+
+def session_csrf(request: Request) -> None:
+    """Refuse an unsafe request made with the session cookie but without its CSRF token
+    (the ``X-CSRF-Token`` header); see ``web/session.py``."""
+    session = web_sessions(request).current(request)
+    if session is not None and request.method not in SAFE_METHODS:
+        web_sessions(request).check_csrf(session, request.headers.get(CSRF_HEADER))
 
 
 _ROLE_CHECKS = {"read": can_read, "write": can_edit_something, "admin": can_manage}
@@ -65,6 +78,7 @@ def require(scope: str) -> object:
         if token is None:
             user = session_principal(request)
             if user is not None:
+                session_csrf(request)
                 if not _ROLE_CHECKS[scope](user):
                     raise Forbidden(f"a {user.role} may not {scope}", needed=scope)
                 return user

@@ -46,9 +46,10 @@ def send_with_rudderstack(url: str, key: str, errors: list[Any]) -> None:
     client.shutdown()
 
 
-def resolved(url: str) -> Callable[[], bool]:
+def resolved(url: str, read_key: str) -> Callable[[], bool]:
     def check() -> bool:
-        counts = httpx.get(f"{url}/api/v1/summary", timeout=10).json()["counts"]
+        auth = {"Authorization": f"Bearer {read_key}"}
+        counts = httpx.get(f"{url}/api/v1/summary", headers=auth, timeout=10).json()["counts"]
         return all(counts[name] == n for name, n in EXPECTED_COUNTS.items())
 
     return check
@@ -79,13 +80,14 @@ def test_segment_and_rudderstack_sdks_land_as_people_and_accounts(
 ) -> None:
     segment_key, _ = new_key(store_url)
     rudder_key, _ = new_key(store_url)
+    read_key, _ = new_key(store_url, "read")
     errors: list[Any] = []
     try:
         with serving(store_url, tmp_path, worker_poll_seconds="0.2") as server:
             send_with_segment(server.url, segment_key, errors)
             send_with_rudderstack(server.url, rudder_key, errors)
             assert errors == []
-            eventually(resolved(server.url), timeout=60, what=f"counts {EXPECTED_COUNTS}")
+            eventually(resolved(server.url, read_key), timeout=60, what=f"counts {EXPECTED_COUNTS}")
     finally:  # the libraries keep one connection pool per process
         segment_request._session.close()
         rudder_request._session.close()

@@ -1,4 +1,5 @@
-"""Users, API keys, the audit log, alerts, the CRM outbox, and small app state."""
+"""Users and their sign-in sessions, API keys, the audit log, alerts, the CRM outbox,
+and small app state."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ users = sa.Table(
     created_at(),
     updated_at(),
     one_of("role", ROLES),
+)  # fmt: skip
+
+user_sessions = sa.Table(
+    "user_sessions", metadata,
+    id_column(),
+    #: SHA-256 of the session token; the token itself lives only in the signed cookie.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Uuid, nullable=False, index=True),
+    #: Sent back in forms (hidden field) and by scripts (X-CSRF-Token) on unsafe requests.
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    created_at(),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("user_agent", sa.String(300)),
 )  # fmt: skip
 
 api_keys = sa.Table(

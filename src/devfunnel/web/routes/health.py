@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from devfunnel import __version__
 from devfunnel.store import migrate
 from devfunnel.web.deps import StoreDep
+from devfunnel.web.openapi import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "ok", "version": "0.1.0", "database": "duckdb:///devfunnel.duckdb",
+        "backend": "duckdb", "schema_revision": "0006"}]})  # fmt: skip
     status: Literal["ok"]
     version: str
     database: str
@@ -22,8 +26,21 @@ class Health(BaseModel):
     schema_revision: str | None
 
 
-@router.get("/health", response_model=Health, summary="Service and database health")
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Service and database health",
+    responses=problem_responses(
+        {
+            503: "the database duckdb:///empty.duckdb has no devfunnel schema; this version "
+            "needs 0006. Run `devfunnel init` to create or migrate it."
+        }
+    ),
+)
 def health(store: StoreDep) -> Health:
+    """Open to all (for load balancers and monitors): the version, the database (password
+    hidden) and its schema revision; 503 when the database is unreachable or its schema
+    is not current."""
     migrate.require_current(store)
     return Health(
         status="ok",

@@ -40,6 +40,7 @@ from devfunnel.errors import AuthError, MalformedRequest, PayloadTooLarge
 from devfunnel.ingest import segment
 from devfunnel.ingest.writer import GroupCommitWriter, Submission, Written
 from devfunnel.web.auth import basic_username, verifier
+from devfunnel.web.routes import intake_openapi
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 
@@ -48,7 +49,7 @@ KINDS = ("track", "identify", "group", "page", "screen", "alias")
 _WRITER_LOCK = threading.Lock()
 
 
-@router.post("/batch", summary="Send many Segment messages at once")
+@router.post("/batch", summary="Send many Segment messages at once", **intake_openapi.BATCH)
 async def batch(request: Request) -> Response:
     """Store a batch's valid messages; report the refused ones by index."""
     settings = request.app.state.settings.ingest
@@ -96,6 +97,7 @@ for _kind in KINDS:
         methods=["POST"],
         name=f"segment_{_kind}",
         summary=f"Send one Segment {_kind} call",
+        **intake_openapi.single(_kind),
     )
 
 

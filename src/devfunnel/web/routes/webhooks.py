@@ -30,6 +30,7 @@ from devfunnel.ingest.prepare import SEGMENT_FIELDS, prepare
 from devfunnel.ingest.webhooks import github, stripe
 from devfunnel.store import Store
 from devfunnel.web.deps import SettingsDep, StoreDep
+from devfunnel.web.routes import intake_openapi
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -46,7 +47,12 @@ class Receipt(BaseModel):
     detail: str | None = None
 
 
-@router.post("/github", response_model=Receipt, summary="Receive a GitHub webhook delivery")
+@router.post(
+    "/github",
+    response_model=Receipt,
+    summary="Receive a GitHub webhook delivery",
+    **intake_openapi.GITHUB,
+)
 async def github_webhook(
     request: Request, response: Response, store: StoreDep, settings: SettingsDep
 ) -> Receipt:
@@ -75,7 +81,12 @@ async def github_webhook(
     return Receipt(status="stored" if stored else "duplicate", event=str(row["event"]))
 
 
-@router.post("/stripe", response_model=Receipt, summary="Receive a Stripe webhook event")
+@router.post(
+    "/stripe",
+    response_model=Receipt,
+    summary="Receive a Stripe webhook event",
+    **intake_openapi.STRIPE,
+)
 async def stripe_webhook(request: Request, store: StoreDep, settings: SettingsDep) -> Receipt:
     hooks = settings.webhooks
     secret = _secret(hooks.stripe_secret, "DEVFUNNEL_STRIPE_WEBHOOK_SECRET", "stripe")

@@ -1,0 +1,13 @@
+"""Which page modules the app serves. A new page module adds its router here; it adds
+its navigation link itself (``nav.register``) when imported."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def page_routers() -> list[APIRouter]:
+    from devfunnel.web.pages import docs, home, login
+    from devfunnel.web.pages.settings import routers as settings_routers
+
+    return [login.router, home.router, docs.router, *settings_routers()]
