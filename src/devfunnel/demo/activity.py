@@ -38,10 +38,11 @@ class Emitter:
         self.seq = 0
         #: Identity keys this person was really seen with (ground truth).
         self.keys: set[str] = set()
-        #: A stream of its own for the GitHub profile, so adding profiles left every other
-        #: draw of the demo as it was.
-        self.profile_g = g.spawn(1)[0]
+        #: A stream of its own for signals added to the generator later (GitHub profiles,
+        #: newsletter sign-up forms), so adding them left every other draw as it was.
+        self.later_g = g.spawn(1)[0]
         self.profile_sent = False
+        self.subscribed: set[str] = set()
 
     def mid(self) -> str:
         self.seq += 1
@@ -503,7 +504,7 @@ def _github_profile(em: Emitter, login: str, when: str) -> dict[str, object]:
     (``GET /users/{login}``). As on GitHub, most developers show a display name, fewer
     their employer (as ``@org``, a name, or a legal name), and some a public email, which
     GitHub only allows for an address the account has verified."""
-    p, g = em.p, em.profile_g
+    p, g = em.p, em.later_g
     profile: dict[str, object] = {
         "login": login,
         "id": zlib.crc32(login.lower().encode()),
@@ -583,6 +584,8 @@ def _program_touches(em: Emitter) -> None:
                 continue
             written = em.written_email(email, typo_rate=0.04)
             row |= {"email": written, "action": _action(program.kind)}
+            if program.kind == "email":
+                _newsletter_signup(em, written, day)
             if program.kind in ("event", "webinar", "sponsorship"):
                 em.sink.event(
                     EVENTS,
@@ -619,6 +622,26 @@ def _program_touches(em: Emitter) -> None:
             )
             row |= {"anonymous_id": device, "action": "clicked"}
         em.sink.records["touchpoints"].append(row)
+
+
+def _newsletter_signup(em: Emitter, email: str, day: float) -> None:
+    """Most newsletter readers subscribed through the form on the website, which sends an
+    ``identify`` with the address from the browser they read the docs with (as
+    analytics.js does on a form submit); the rest came from a booth scan or a list."""
+    g = em.later_g
+    if email in em.subscribed or g.random() >= 0.7:
+        return
+    em.subscribed.add(email)
+    signed_up = max(em.p.start_day, day - float(g.uniform(1, 60)))
+    em.sink.event(
+        WEB,
+        signed_up,
+        em.mid(),
+        "identify",
+        anonymousId=em.anon(0),
+        traits={"email": email},
+        context={"page": {"path": "/newsletter"}},
+    )
 
 
 def _community_profile(em: Emitter) -> dict[str, object]:

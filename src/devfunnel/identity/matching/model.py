@@ -36,6 +36,13 @@ _SHARED_HANDLE = (
     f"{_NAME_MISSING} AND "
     "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 5)) > 0"
 )
+#: A handle spelling the other's whole name ("janedoelittle"), or a long handle both use,
+#: when one side's name is unknown: "jdoe" or "janed" are many people, "janedoelittle" few.
+_HANDLE_IS_FULL_NAME = (
+    f"{_NAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
+    "list_has_any(handle_keys_r, full_name_keys_l) OR "
+    "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 10)) > 0)"
+)
 #: A handle spelling the other's name, when one side's name is unknown.
 _HANDLE_IS_NAME = (
     f"{_NAME_MISSING} AND "
@@ -46,13 +53,22 @@ _ABBREVIATES = (
     f"{_NAME_MISSING} AND (list_has_any(abbreviation_keys_l, handle_keys_r) OR "
     "list_has_any(abbreviation_keys_r, handle_keys_l))"
 )
-#: A mistyped address: same domain, same length and first letter, at most two characters
-#: swapped or replaced ("jtio" for "jito"); "mikhail" and "mikhailp" are two mailboxes.
+#: A mistyped address: same domain, same length and first letter, two neighbouring letters
+#: swapped ("jtio" for "jito"), or one letter replaced in a long address. "olga" and "olek",
+#: "mikhail" and "mikhailp", "anna" and "anne" are different mailboxes.
 _EMAIL_TYPO = (
     "email_domain_l = email_domain_r AND length(email_local_l) >= 4 AND "
     "length(email_local_l) = length(email_local_r) AND "
     "substr(email_local_l, 1, 1) = substr(email_local_r, 1, 1) AND "
-    "damerau_levenshtein(email_local_l, email_local_r) <= 2"
+    "damerau_levenshtein(email_local_l, email_local_r) = 1 AND "
+    "(length(email_local_l) >= 8 OR "
+    "list_sort(string_split(email_local_l, '')) = list_sort(string_split(email_local_r, '')))"
+)
+#: Both names known and the handles only repeat them: the name comparison counts it.
+_HANDLES_ECHO_NAMES = (
+    "full_name_l IS NOT NULL AND full_name_r IS NOT NULL AND "
+    "(len(list_intersect(handle_keys_l, handle_keys_r)) > 0 OR "
+    "list_has_any(handle_keys_l, name_keys_r) OR list_has_any(handle_keys_r, name_keys_l))"
 )
 
 
@@ -117,10 +133,14 @@ def _comparisons() -> list[Any]:
                 0.30,
                 "same number in a handle",
             ),
-            _level(cll.CustomLevel(_SHARED_HANDLE), 0.25, "shared handle"),
-            _level(cll.CustomLevel(_HANDLE_IS_NAME), 0.20, "handle spells the other's name"),
+            _level(cll.CustomLevel(_HANDLE_IS_FULL_NAME), 0.25, "handle spells a whole name"),
+            _level(cll.CustomLevel(_SHARED_HANDLE), 0.15, "shared handle"),
+            _level(cll.CustomLevel(_HANDLE_IS_NAME), 0.10, "handle spells the other's name"),
             _level(cll.CustomLevel(_ABBREVIATES), 0.10, "one handle abbreviates the other"),
             _level(cll.CustomLevel(_OTHER_NUMBER), 0.02, "different numbers in handles"),
+            cll.CustomLevel(_HANDLES_ECHO_NAMES).configure(
+                is_null_level=True, label_for_charts="handles repeat the names"
+            ),
             _level(cll.ElseLevel(), 0.15, "unrelated handles"),
         ],
     )
@@ -142,7 +162,16 @@ def _comparisons() -> list[Any]:
             _level(cll.ElseLevel(), 0.05, "different companies"),
         ],
     )
-    return [name, email, handle, company]
+    title = cl.CustomComparison(
+        output_column_name="title",
+        comparison_description="job title",
+        comparison_levels=[
+            cll.NullLevel("title"),
+            _level(cll.ExactMatchLevel("title"), 0.75, "same title"),
+            _level(cll.ElseLevel(), 0.25, "different titles"),
+        ],
+    )
+    return [name, email, handle, company, title]
 
 
 def _settings(records: int = 0) -> SettingsCreator:
@@ -238,6 +267,7 @@ _COMPARED = {
     "email": ("email_local", "email_domain"),
     "handle": ("handle_keys", "name_keys", "abbreviation_keys", "handle_digits"),
     "company": ("company_domain", "company_name"),
+    "title": ("title",),
 }
 
 
