@@ -20,7 +20,7 @@ def test_company_keys_ignore_case_punctuation_legal_forms_and_org_handles() -> N
     assert company_key("Freelance") is None
     assert company_key("Self-employed") is None
     assert company_key("io") is None
-    assert stated_company('{"company": {"name": "Acme Corp"}}') == "acme"
+    assert stated_company('{"company": {"name": "Acme Corp"}}') == "Acme Corp"
     assert stated_company({"name": "Jane"}) is None
 
 
@@ -70,7 +70,9 @@ def test_an_ambiguous_or_unknown_company_is_never_guessed_or_created(
         settings,
         [
             {"external_id": "1", "crm": "hubspot", "name": "Nova Labs", "domain": "novalabs.com"},
-            {"external_id": "2", "crm": "hubspot", "name": "Novalabs", "domain": "novalabs7.io"},
+            {"external_id": "2", "crm": "hubspot", "name": "Nova Labs", "domain": "novalabs7.io"},
+            {"external_id": "3", "crm": "hubspot", "name": "Nexa Bank", "domain": "nexabank6.com"},
+            {"external_id": "4", "crm": "hubspot", "name": "Nexabank", "domain": "nexabank.com"},
         ],
     )
     send(
@@ -79,12 +81,16 @@ def test_an_ambiguous_or_unknown_company_is_never_guessed_or_created(
          "traits": {"email": "a@gmail.com", "company": "Nova Labs"}},
         {"messageId": "2", "type": "identify", "userId": "u2",
          "traits": {"email": "b@gmail.com", "company": "Initech"}},
+        {"messageId": "3", "type": "identify", "userId": "u3",
+         "traits": {"email": "c@gmail.com", "company": "NexaBank"}},
     )  # fmt: skip
     resolve_pending(store, settings)
     for user in ("u1", "u2"):
         assert person_row(store, person_of(store, f"user_id:{user}"))["account_id"] is None
+    # Spelled as one account spells itself, it names that one.
+    assert person_row(store, person_of(store, "user_id:u3"))["account_domain"] == "nexabank.com"
     with store.read() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one() == 2
+        assert conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one() == 4
 
 
 def test_an_account_a_group_call_creates_in_the_same_run_is_found_by_name(

@@ -15,9 +15,10 @@ alias, still counts). The generator records which signals handed to the product 
 each person's account (a company email, a group call, a CRM contact, a form or a GitHub
 profile stating the company). A person at an account that no signal names (a developer
 seen only starring a repository, or signed up with a personal address and never in a
-workspace) cannot be placed by any product; left without an account they are not counted
-(``account_unknowable`` says how many), while an account given to them still counts, right
-or wrong, so a guess is never free.
+workspace) cannot be placed by any product, nor can one whose only signal is a company
+name the product holds no account for (free text is no domain or CRM id to create one by).
+Left without an account they are not counted (``account_unknowable`` says how many); an
+account given to them still counts, right or wrong, so a guess is never free.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class _TrueAccount:
 
 
 _NO_ACCOUNT = _TrueAccount(frozenset(), True)
+#: Signals that place a person even at an account the product never saw (they carry a
+#: domain, a workspace or a CRM id); a stated company name only points to a known one.
+_CREATING = {"email", "group", "crm"}
 
 
 def _pairs(counts: Counter[Any]) -> int:
@@ -132,6 +136,10 @@ def _account_truth(conn: sa.Connection) -> dict[str, dict[Any, Any]]:
             {"schema": SCHEMA},
         ).scalar_one()
     )
+    known = {
+        f"{kind}:{value}"
+        for kind, value in conn.execute(sa.text("SELECT kind, value FROM account_keys"))
+    }
     truth: dict[str, _TrueAccount] = {}
     for ref, domain, crm_key, signals in conn.execute(
         sa.text(
@@ -147,7 +155,9 @@ def _account_truth(conn: sa.Connection) -> dict[str, dict[Any, Any]]:
         if isinstance(signals, str | bytes):
             signals = orjson.loads(signals)
         # A demo generated before evidence was recorded: every account counts as evident.
-        truth[ref] = _TrueAccount(frozenset(keys), not evidence or bool(signals))
+        kinds = set(signals or ())
+        evident = not evidence or bool(kinds & _CREATING) or bool(kinds and keys & known)
+        truth[ref] = _TrueAccount(frozenset(keys), evident)
     resolved: dict[Any, set[str]] = {}
     for person, kind, value in conn.execute(
         sa.text(

@@ -4,10 +4,11 @@ A registration form, a "contact sales" form or a GitHub profile states an employ
 free text: ``Acme``, ``Acme, Inc.``, ``@acme`` (GitHub's way of naming an organisation).
 For a developer who signs up with a personal address and sends no group call, that is
 often the only signal of their account. :func:`company_key` reduces such text to one
-comparable key; :class:`CompanyIndex` finds the live account that key names, by the
-account's name or the label of any of its domains (``acme`` for ``acme.co.uk``), and
+comparable key; :class:`CompanyIndex` finds the live account a stated company names: by
+the account's name spelled the same way ("Nexabank" is not "Nexa Bank"), else by key
+against its name or the label of any of its domains (``acme`` for ``acme.co.uk``). It
 answers only when exactly one account matches: two "Nova Labs" are never guessed between,
-and a stated company never creates an account.
+and a stated company never creates an account (free text is no domain to key one by).
 """
 
 from __future__ import annotations
@@ -40,19 +41,28 @@ _MIN_LENGTH = 3
 
 def company_key(text: object) -> str | None:
     """``"Acme, Inc."``, ``"@acme"`` and ``"ACME"`` -> ``"acme"``; ``None`` for no employer."""
+    words = _words(text)
+    key = "".join(words)
+    return key if words and len(key) >= _MIN_LENGTH and key not in _NO_EMPLOYER else None
+
+
+def spelled_key(text: object) -> str | None:
+    """The name word by word (``"nexa bank"``), which tells "Nexa Bank" from "Nexabank"
+    where :func:`company_key` cannot."""
+    return " ".join(_words(text)) if company_key(text) else None
+
+
+def _words(text: object) -> list[str]:
     if not isinstance(text, str):
-        return None
+        return []
     words = [w for w in _NOT_LETTERS.split(text.strip().lower().lstrip("@")) if w]
     while len(words) > 1 and words[-1] in _LEGAL_FORMS:
         words.pop()
-    key = "".join(words)
-    if len(key) < _MIN_LENGTH or key in _NO_EMPLOYER:
-        return None
-    return key
+    return words
 
 
 def stated_company(traits: Any) -> str | None:
-    """The ``company`` trait (a string, or Segment's ``{"name": ...}`` object) as a key."""
+    """The ``company`` trait (a string, or Segment's ``{"name": ...}`` object), as written."""
     if isinstance(traits, str | bytes):
         try:
             traits = orjson.loads(traits)
@@ -63,37 +73,48 @@ def stated_company(traits: Any) -> str | None:
     company = traits.get("company")
     if isinstance(company, dict):
         company = company.get("name")
-    return company_key(company)
+    return company if company_key(company) else None
 
 
 class CompanyIndex:
-    """Live accounts by company key: their name and the label of each of their domains."""
+    """Live accounts by their name as spelled, and by company key: their name and the label
+    of each of their domains."""
 
     def __init__(self, conn: sa.Connection, classifier: DomainClassifier) -> None:
-        found: dict[str, set[uuid.UUID]] = defaultdict(set)
+        spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
+        compact: dict[str, set[uuid.UUID]] = defaultdict(set)
         a, k = accounts.c, account_keys.c
         for account_id, name in conn.execute(
             sa.select(a.id, a.name).where(a.merged_into.is_(None))
         ):
-            key = company_key(name)
-            if key:
-                found[key].add(account_id)
+            for index, key in ((spelled, spelled_key(name)), (compact, company_key(name))):
+                if key:
+                    index[key].add(account_id)
         live = sa.select(a.id).where(a.merged_into.is_(None))
         for account_id, domain in conn.execute(
             sa.select(k.account_id, k.value).where(k.kind == "domain", k.account_id.in_(live))
         ):
             key = company_key(_label(domain, classifier))
             if key:
-                found[key].add(account_id)
-        self._accounts = found
+                compact[key].add(account_id)
+        self._spelled, self._compact = spelled, compact
 
-    def find(self, key: str) -> uuid.UUID | None:
-        """The one account ``key`` names, else ``None`` (none, or more than one)."""
-        candidates = self._accounts.get(key, set())
-        return next(iter(candidates)) if len(candidates) == 1 else None
+    def find(self, company: str) -> uuid.UUID | None:
+        """The one account ``company`` names, else ``None`` (none, or more than one): first
+        by the name as spelled, then by company key."""
+        for index, key in (
+            (self._spelled, spelled_key(company)),
+            (self._compact, company_key(company)),
+        ):
+            candidates = index.get(key or "", set())
+            if len(candidates) == 1:
+                return next(iter(candidates))
+            if candidates:
+                return None
+        return None
 
-    def find_all(self, keys: Iterable[str]) -> dict[str, uuid.UUID]:
-        return {key: found for key in set(keys) if (found := self.find(key)) is not None}
+    def find_all(self, companies: Iterable[str]) -> dict[str, uuid.UUID]:
+        return {c: found for c in set(companies) if (found := self.find(c)) is not None}
 
 
 def _label(domain: str, classifier: DomainClassifier) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from devfunnel.identity.companies import company_key
 from devfunnel.identity.domains import DomainClassifier
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.identity import account_keys, accounts, identities, people
@@ -191,12 +192,7 @@ def _company(traits: Any, account_name: str | None) -> str | None:
         parsed = orjson.loads(traits)
         stated = parsed.get("company") if isinstance(parsed, dict) else None
     name = stated if isinstance(stated, str) and stated.strip() else account_name
-    if not name:
-        return None
-    text = _LETTERS.sub("", name.lower())
-    for suffix in ("inc", "llc", "ltd", "gmbh", "corp", "corporation", "company"):
-        text = text.removesuffix(suffix)
-    return text or None
+    return company_key(name)
 
 
 def _name_handles(first: str | None, last: str | None) -> list[str]:
