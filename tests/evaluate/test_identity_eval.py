@@ -50,7 +50,8 @@ def test_accounts_match_by_crm_id_and_unknowable_people_are_left_out(
         {"messageId": "1", "type": "track", "event": "GitHub Star", "githubLogin": "octo"},
         {"messageId": "2", "type": "identify", "userId": "u9",
          "traits": {"email": "sam@gmail.com", "company": "Initech"}},
-        {"messageId": "3", "type": "identify", "userId": "u7", "traits": {"email": "lee@gmail.com"}},
+        {"messageId": "3", "type": "identify", "userId": "u7",
+         "traits": {"email": "lee@gmail.com"}},
     )  # fmt: skip
     resolve_pending(store, settings)
     truth.create(store)

@@ -83,12 +83,15 @@ def test_an_ambiguous_or_unknown_company_is_never_guessed_or_created(
          "traits": {"email": "b@gmail.com", "company": "Initech"}},
         {"messageId": "3", "type": "identify", "userId": "u3",
          "traits": {"email": "c@gmail.com", "company": "NexaBank"}},
+        {"messageId": "4", "type": "identify", "userId": "u4",
+         "traits": {"email": "d@gmail.com", "company": "@nexabank"}},
     )  # fmt: skip
     resolve_pending(store, settings)
     for user in ("u1", "u2"):
         assert person_row(store, person_of(store, f"user_id:{user}"))["account_id"] is None
-    # Spelled as one account spells itself, it names that one.
+    # Spelled as one account spells itself, it names that one; a GitHub handle spells none.
     assert person_row(store, person_of(store, "user_id:u3"))["account_domain"] == "nexabank.com"
+    assert person_row(store, person_of(store, "user_id:u4"))["account_id"] is None
     with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one() == 4
 

@@ -48,7 +48,10 @@ def company_key(text: object) -> str | None:
 
 def spelled_key(text: object) -> str | None:
     """The name word by word (``"nexa bank"``), which tells "Nexa Bank" from "Nexabank"
-    where :func:`company_key` cannot."""
+    where :func:`company_key` cannot. An ``@org`` handle has no spelling: GitHub writes
+    "Nexa Bank" as ``@nexabank`` too."""
+    if isinstance(text, str) and text.strip().startswith("@"):
+        return None
     return " ".join(_words(text)) if company_key(text) else None
 
 
