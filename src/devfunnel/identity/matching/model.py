@@ -13,6 +13,7 @@ reached on each comparison and its Bayes factor, so a suggestion can show its ev
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,6 +208,14 @@ def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, An
     u_obs = (1 - lambda) u + lambda m. For ordinary levels the correction is negligible;
     for the rarest agreements (two people sharing a handle number) u_obs comes almost
     entirely from true matches and would make decisive evidence look weak.
+
+    For those rare levels the sample holds a few dozen pairs, and subtracting the expected
+    true matches from so few would let chance decide the weight: a sample with ten more
+    such pairs than expected once cost a whole level four bits, and the demo a tenth of
+    its merges, depending only on the order rows were stored in. So the excess over the
+    expected true matches counts only when it is larger than chance (two standard
+    deviations of a Poisson count); otherwise non-matches agreeing at that level were too
+    rare for the sample to see, and u is the floor, one in the number of pairs sampled.
     """
     prior = float(model["probability_two_random_records_match"])
     floor = 1.0 / sampled_pairs
@@ -215,7 +224,11 @@ def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, An
             m, u = level.get("m_probability"), level.get("u_probability")
             if level.get("is_null_level") or m is None or u is None:
                 continue
-            level["u_probability"] = max(floor, (u - prior * m) / (1 - prior))
+            observed, expected = u * sampled_pairs, prior * m * sampled_pairs
+            if observed <= expected + 2.0 * math.sqrt(expected) + 1.0:
+                level["u_probability"] = floor
+            else:
+                level["u_probability"] = max(floor, (u - prior * m) / (1 - prior))
     return model
 
 
@@ -237,6 +250,37 @@ def _any_deterministic_match(connection: duckdb.DuckDBPyConnection) -> bool:
     return found is not None
 
 
+def _name_u_from_frequencies(
+    model: dict[str, Any], connection: duckdb.DuckDBPyConnection, floor: float
+) -> None:
+    """u of "same name" from how common first names and surnames are.
+
+    Two people share a whole name by chance about as often as they share a first name
+    times a surname. Counted over records, this barely moves when a few people appear
+    twice, whereas the random sample sees a few dozen same-name pairs, most of them true
+    matches, and what is left after removing them swung the weight of a shared name by
+    five bits from one sample to the next.
+    """
+    shares = connection.execute(
+        "WITH named AS (SELECT first_name, last_name FROM people_records "
+        "WHERE first_name IS NOT NULL AND last_name IS NOT NULL), "
+        "f AS (SELECT count(*) AS c FROM named GROUP BY first_name), "
+        "l AS (SELECT count(*) AS c FROM named GROUP BY last_name) "
+        "SELECT (SELECT sum(c * c) FROM f), (SELECT sum(c * c) FROM l), "
+        "(SELECT count(*) FROM named)"
+    ).fetchone()
+    if not shares or not shares[2] or shares[2] < 2:
+        return
+    first, last, n = (float(x) for x in shares)
+    chance = (first / (n * n)) * (last / (n * n))
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] != "name":
+            continue
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "same name":
+                level["u_probability"] = max(floor, chance)
+
+
 def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[ScoredPair]:
     """Train the model on ``records`` and return pairs at or above ``threshold``."""
     if records.num_rows < 2:
@@ -250,11 +294,9 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         if _any_deterministic_match(connection):
             training.estimate_probability_two_random_records_match(list(_DETERMINISTIC), recall=0.3)
         training.estimate_u_using_random_sampling(max_pairs=_U_PAIRS, seed=seed)
-        linker = Linker(
-            frame,
-            _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS),
-            log_level=logging.WARNING,
-        )
+        model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
+        _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
+        linker = Linker(frame, model, log_level=logging.WARNING)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         table = predictions.as_duckdbpyrelation().to_arrow_table()
     finally:
