@@ -211,3 +211,44 @@ def test_a_name_is_read_from_a_handle_that_spells_it_with_a_separator() -> None:
     assert _name_from_handles(["dpellton", "dmitri_pellton102"]) == ("dmitri", "pellton")
     assert _name_from_handles(["dmitri-pellton"]) == ("dmitri", "pellton")
     assert _name_from_handles(["dpellton", "dmitri"]) == (None, None)
+
+
+def _model(u: float, m: float = 0.3, label: str = "level") -> dict:  # type: ignore[type-arg]
+    return {
+        "probability_two_random_records_match": 1e-5,
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": m, "u_probability": u, "label_for_charts": label},
+                ],
+            }
+        ],
+    }
+
+
+def test_rare_agreements_seen_no_more_than_true_matches_explain_keep_the_floor() -> None:
+    from devfunnel.identity.matching.model import _decontaminated
+
+    pairs = 1_000_000  # 1e-5 * 0.3 * 1e6 = 3 true matches expected at the level
+    level = lambda model: model["comparisons"][0]["comparison_levels"][1]  # noqa: E731
+    assert level(_decontaminated(_model(6 / pairs), pairs))["u_probability"] == 1 / pairs
+    many = level(_decontaminated(_model(500 / pairs), pairs))["u_probability"]
+    assert many == pytest.approx((500 - 3) / pairs, rel=1e-3)
+
+
+def test_a_shared_name_is_as_likely_by_chance_as_a_first_name_times_a_surname() -> None:
+    import duckdb
+
+    from devfunnel.identity.matching.model import _name_u_from_frequencies
+
+    connection = duckdb.connect()
+    names = [("ann", "lee"), ("ann", "kim"), ("bo", "lee"), ("cy", "ito")]
+    connection.execute("CREATE TABLE people_records (first_name TEXT, last_name TEXT)")
+    connection.executemany("INSERT INTO people_records VALUES (?, ?)", names)
+    model = _model(0.5, m=0.6, label="same name")
+    _name_u_from_frequencies(model, connection, 1e-9)
+    # First names: 2,1,1 of 4 -> (4+1+1)/16; surnames: 2,1,1 -> 6/16.
+    u = model["comparisons"][0]["comparison_levels"][1]["u_probability"]
+    assert u == pytest.approx((6 / 16) * (6 / 16))
