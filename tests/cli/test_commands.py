@@ -152,3 +152,21 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = invoke(capsys, "--version")
     assert code == 0
     assert out.startswith("devfunnel ")
+
+
+def test_evaluate_json_is_one_document_on_stdout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import json
+
+    url = f"duckdb:///{tmp_path / 'demo.duckdb'}"
+    code, _, err = invoke(
+        capsys, "demo", "--db", url, "--accounts", "4", "--no-serve", "--as-of", "2026-11-01"
+    )
+    assert code == 0, err
+    code, out, err = invoke(capsys, "evaluate", "--db", url, "--json")
+    assert code == 0, err
+    identity = json.loads(out)["identity"]
+    for name in ("precision", "recall", "account_accuracy"):
+        assert 0.0 <= identity[name] <= 1.0
+    assert identity["account_unknowable"] >= 0

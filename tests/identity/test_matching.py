@@ -6,13 +6,29 @@ import pyarrow as pa
 import pytest
 
 from devfunnel.identity.matching.model import score_pairs
-from devfunnel.identity.matching.records import SCHEMA, _abbreviations, _split_local
+from devfunnel.identity.matching.records import (
+    SCHEMA,
+    _abbreviations,
+    _name_from_handles,
+    _split_local,
+)
 
 
 def record(uid: str, **fields: object) -> dict[str, object]:
     base: dict[str, object] = {c: None for c in SCHEMA.names}
-    base.update({"unique_id": uid, "handle_keys": [], "name_keys": [], "abbreviation_keys": []})
+    base.update(
+        {
+            "unique_id": uid,
+            "handle_keys": [],
+            "name_keys": [],
+            "full_name_keys": [],
+            "abbreviation_keys": [],
+        }
+    )
     base.update(fields)
+    # Blocking keys, as build_records derives them.
+    base["spelled_keys"] = sorted({*base["handle_keys"], *base["name_keys"]})  # type: ignore[misc]
+    base["short_keys"] = sorted({*base["handle_keys"], *base["abbreviation_keys"]})  # type: ignore[misc]
     return base
 
 
@@ -105,8 +121,55 @@ def scored() -> list:  # type: ignore[type-arg]
             handle_digits="2222",
             handle_keys=["slee"],
         ),
-    ]
+        # Two short addresses one edit apart at one company: two colleagues, not a typo.
+        record("olga", email_local="olga", email_domain="acme.io", company_domain="acme.io",
+               handle_keys=["olga"]),
+        record("olek", email_local="olek", email_domain="acme.io", company_domain="acme.io",
+               handle_keys=["olek"]),
+        # A GitHub login spelling a whole name, and the named person with a short address.
+        record("login", handle_keys=["karinmellskion"]),
+        record("karin", full_name="karin mellskion", first_name="karin", last_name="mellskion",
+               email_local="kmellskion", email_domain="globex.com", company_domain="globex.com",
+               handle_keys=["kmellskion"], name_keys=["karinmellskion", "kmellskion"],
+               full_name_keys=["karinmellskion"]),
+        # The same name and the handles only repeat it: the handles are no evidence against.
+        record("echo_a", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
+               email_local="ravi.blomquist", email_domain="gmail.com",
+               handle_keys=["raviblomquist"], name_keys=["raviblomquist"], title="cto"),
+        record("echo_b", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
+               email_local="rblomquist", email_domain="initech.com", company_domain="initech.com",
+               handle_keys=["rblomquist"], name_keys=["raviblomquist", "rblomquist"],
+               title="cto"),
+        record("echo_c", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
+               email_local="ravi", email_domain="hooli.com", company_domain="hooli.com",
+               handle_keys=["ravi"], name_keys=["raviblomquist"], title="data engineer"),
+    ]  # fmt: skip
     return score_pairs(population(people), 0.0001)
+
+
+def evidence_of(scored: list, a: str, b: str, comparison: str) -> dict:  # type: ignore[type-arg]
+    pair = next(p for p in scored if {p.a, p.b} == {a, b})
+    return next(e for e in pair.evidence if e["comparison"] == comparison)  # type: ignore[no-any-return]
+
+
+def test_a_one_letter_difference_in_a_short_address_is_no_typo(scored: list) -> None:  # type: ignore[type-arg]
+    assert probability_of(scored, "olga", "olek") < 0.5
+
+
+def test_a_login_spelling_a_whole_name_is_strong_evidence(scored: list) -> None:  # type: ignore[type-arg]
+    handle = evidence_of(scored, "login", "karin", "handle")
+    assert handle["match_weight"] >= 15
+    assert probability_of(scored, "login", "karin") >= 0.5
+
+
+def test_handles_that_repeat_known_names_count_neither_way(scored: list) -> None:  # type: ignore[type-arg]
+    assert evidence_of(scored, "echo_a", "echo_b", "handle")["match_weight"] == 0
+
+
+def test_titles_are_compared(scored: list) -> None:  # type: ignore[type-arg]
+    assert evidence_of(scored, "echo_a", "echo_b", "title")["match_weight"] > 0
+    assert evidence_of(scored, "echo_a", "echo_c", "title")["match_weight"] < 0
+    assert probability_of(scored, "echo_a", "echo_b") > probability_of(scored, "echo_a", "echo_c")
 
 
 def test_typo_at_same_company_is_a_confident_match(scored: list) -> None:  # type: ignore[type-arg]
@@ -123,7 +186,13 @@ def test_namesakes_at_different_companies_stay_apart(scored: list) -> None:  # t
 
 def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[type-arg]
     pair = next(p for p in scored if {p.a, p.b} == {"typo_a", "typo_b"})
-    assert [e["comparison"] for e in pair.evidence] == ["name", "email", "handle", "company"]
+    assert [e["comparison"] for e in pair.evidence] == [
+        "name",
+        "email",
+        "handle",
+        "company",
+        "title",
+    ]
     email = pair.evidence[1]
     assert email["left"]["email_local"] in ("jane.doelittle", "jnae.doelittle")
     assert email["match_weight"] > 0
@@ -136,3 +205,50 @@ def test_handle_features() -> None:
     assert _abbreviations("bob") == set()
     assert _split_local("bianca.suzuki2100") == ("bianca", "suzuki")
     assert _split_local("jdoe") == (None, None)
+
+
+def test_a_name_is_read_from_a_handle_that_spells_it_with_a_separator() -> None:
+    assert _name_from_handles(["dpellton", "dmitri_pellton102"]) == ("dmitri", "pellton")
+    assert _name_from_handles(["dmitri-pellton"]) == ("dmitri", "pellton")
+    assert _name_from_handles(["dpellton", "dmitri"]) == (None, None)
+
+
+def _model(u: float, m: float = 0.3, label: str = "level") -> dict:  # type: ignore[type-arg]
+    return {
+        "probability_two_random_records_match": 1e-5,
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": m, "u_probability": u, "label_for_charts": label},
+                ],
+            }
+        ],
+    }
+
+
+def test_rare_agreements_seen_no_more_than_true_matches_explain_keep_the_floor() -> None:
+    from devfunnel.identity.matching.model import _decontaminated
+
+    pairs = 1_000_000  # 1e-5 * 0.3 * 1e6 = 3 true matches expected at the level
+    level = lambda model: model["comparisons"][0]["comparison_levels"][1]  # noqa: E731
+    assert level(_decontaminated(_model(6 / pairs), pairs))["u_probability"] == 1 / pairs
+    many = level(_decontaminated(_model(500 / pairs), pairs))["u_probability"]
+    assert many == pytest.approx((500 - 3) / pairs, rel=1e-3)
+
+
+def test_a_shared_name_is_as_likely_by_chance_as_a_first_name_times_a_surname() -> None:
+    import duckdb
+
+    from devfunnel.identity.matching.model import _name_u_from_frequencies
+
+    connection = duckdb.connect()
+    names = [("ann", "lee"), ("ann", "kim"), ("bo", "lee"), ("cy", "ito")]
+    connection.execute("CREATE TABLE people_records (first_name TEXT, last_name TEXT)")
+    connection.executemany("INSERT INTO people_records VALUES (?, ?)", names)
+    model = _model(0.5, m=0.6, label="same name")
+    _name_u_from_frequencies(model, connection, 1e-9)
+    # First names: 2,1,1 of 4 -> (4+1+1)/16; surnames: 2,1,1 -> 6/16.
+    u = model["comparisons"][0]["comparison_levels"][1]["u_probability"]
+    assert u == pytest.approx((6 / 16) * (6 / 16))

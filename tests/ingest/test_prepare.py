@@ -282,3 +282,16 @@ def test_group_traits_are_the_accounts_not_the_persons() -> None:
     assert by_id["g"]["email"] is None
     assert by_id["g"]["identity_key"] == "user_id:u1"
     assert by_id["i"]["email"] == "jane@acme.io"
+
+
+def test_traits_fill_each_missing_identity_column_on_its_own() -> None:
+    """A forum export names the member's email; the profile it sends names their GitHub."""
+    row = only(
+        run(
+            track("m1", "Community Joined", userId=None, email="jane@acme.io",
+                  traits={"name": "Jane", "github": "JaneDoe"}),
+        )
+    )  # fmt: skip
+    assert (row["email"], row["github_login"]) == ("jane@acme.io", "janedoe")
+    row = only(run(track("m2", githubLogin="octo", traits={"email": "Octo@Example.com"})))
+    assert (row["email"], row["github_login"]) == ("octo@example.com", "octo")

@@ -46,5 +46,7 @@ def evaluate(
     console.print(
         f"{identity.people_evaluated:,} people evaluated; pairs "
         f"{identity.pairs['correct']:,} correct of {identity.pairs['predicted']:,} "
-        f"predicted and {identity.pairs['true']:,} true."
+        f"predicted and {identity.pairs['true']:,} true; "
+        f"{identity.account_unknowable:,} at an account no signal names, left out of "
+        "account accuracy."
     )

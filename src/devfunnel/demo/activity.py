@@ -38,6 +38,11 @@ class Emitter:
         self.seq = 0
         #: Identity keys this person was really seen with (ground truth).
         self.keys: set[str] = set()
+        #: A stream of its own for signals added to the generator later (GitHub profiles,
+        #: newsletter sign-up forms), so adding them left every other draw as it was.
+        self.later_g = g.spawn(1)[0]
+        self.profile_sent = False
+        self.subscribed: set[str] = set()
 
     def mid(self) -> str:
         self.seq += 1
@@ -47,24 +52,30 @@ class Emitter:
         return (self.start + timedelta(days=day)).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     # -- identities as written -------------------------------------------------------
-    def written_email(self, email: str, typo_rate: float = 0.0) -> str:
+    def written_email(
+        self, email: str, typo_rate: float = 0.0, g: np.random.Generator | None = None
+    ) -> str:
+        g = g or self.g
         local, domain = email.split("@", 1)
-        if typo_rate and self.g.random() < typo_rate and len(local) > 3:
-            i = int(self.g.integers(1, len(local) - 1))
+        if typo_rate and g.random() < typo_rate and len(local) > 3:
+            i = int(g.integers(1, len(local) - 1))
             local = local[:i] + local[i + 1] + local[i] + local[i + 2 :]
         written = f"{local}@{domain}"
-        if self.g.random() < 0.1:
+        if g.random() < 0.1:
             written = written.title()
         self.keys.add(f"email:{normalise_email(written)}")
+        if self.p.account is not None and domain.lower() == self.p.account.domain:
+            self.p.account_evidence.add("email")
         return written
 
-    def written_name(self) -> str:
+    def written_name(self, g: np.random.Generator | None = None) -> str:
+        g = g or self.g
         first, last = self.p.first, self.p.last
-        roll = self.g.random()
+        roll = g.random()
         if roll < 0.08 and first in vocab.NICKNAMES:
             first = vocab.NICKNAMES[first]
         elif roll < 0.12 and len(last) > 3:
-            i = int(self.g.integers(1, len(last) - 2))
+            i = int(g.integers(1, len(last) - 2))
             last = last[:i] + last[i + 1] + last[i] + last[i + 2 :]
         elif roll < 0.17:
             return first
@@ -262,6 +273,8 @@ def _signup(em: Emitter, day: float) -> None:
         if g.random() < 0.6:
             group_traits["employees"] = p.account.employees
             group_traits["industry"] = p.account.industry
+        if em.sink.micros(day + 0.002) < em.sink.end_us:
+            p.account_evidence.add("group")
         em.sink.event(
             SERVER,
             day + 0.002,
@@ -442,6 +455,9 @@ def _delivery(
     repo = repo or vocab.REPOS[g.integers(len(vocab.REPOS))]
     login = em.gh()
     when = em.iso(day)
+    if not em.profile_sent:
+        em.profile_sent = True
+        em.sink.github_profiles.append(_github_profile(em, login, when))
     number = int(g.integers(1, 5000))
     sender = {"login": login, "id": zlib.crc32(login.lower().encode()), "type": "User"}
     repository = {"full_name": repo, "html_url": f"https://github.com/{repo}"}
@@ -483,6 +499,42 @@ def _delivery(
     em.sink.github.append((kind, em.mid(), payload))
 
 
+def _github_profile(em: Emitter, login: str, when: str) -> dict[str, object]:
+    """The public profile a GitHub connector fetches for a login it first sees in a webhook
+    (``GET /users/{login}``). As on GitHub, most developers show a display name, fewer
+    their employer (as ``@org``, a name, or a legal name), and some a public email, which
+    GitHub only allows for an address the account has verified."""
+    p, g = em.p, em.later_g
+    profile: dict[str, object] = {
+        "login": login,
+        "id": zlib.crc32(login.lower().encode()),
+        "type": "User",
+        "html_url": f"https://github.com/{login}",
+        "name": em.written_name(g) if g.random() < 0.7 else None,
+        "company": None,
+        "blog": "",
+        "email": None,
+        "updated_at": when,
+    }
+    if p.account is not None and g.random() < 0.4:
+        handle = p.account.name.lower().replace(" ", "")
+        profile["company"] = (f"@{handle}", p.account.name, f"{p.account.name}, Inc.")[
+            int(g.integers(3))
+        ]
+        p.account_evidence.add("github_profile")
+    elif p.account is None and g.random() < 0.15:
+        profile["company"] = ("Freelance", "Self-employed", "Open source")[int(g.integers(3))]
+    if g.random() < 0.2:
+        public = (
+            p.personal_email
+            if p.personal_email and (p.work_email is None or g.random() < 0.7)
+            else p.work_email
+        )
+        if public:
+            profile["email"] = em.written_email(public, g=g)
+    return profile
+
+
 def _buyer(em: Emitter) -> None:
     p, g = em.p, em.g
     for day in em.poisson_days(0.02, p.start_day, p.quit_day):
@@ -495,6 +547,7 @@ def _buyer(em: Emitter) -> None:
             "title": p.title,
             "company": p.account.name,
         }
+        p.account_evidence.add("form")
         em.sink.event(WEB, day, em.mid(), "identify", anonymousId=em.anon(0), traits=traits)
         em.sink.event(
             WEB,
@@ -531,6 +584,8 @@ def _program_touches(em: Emitter) -> None:
                 continue
             written = em.written_email(email, typo_rate=0.04)
             row |= {"email": written, "action": _action(program.kind)}
+            if program.kind == "email":
+                _newsletter_signup(em, written, day)
             if program.kind in ("event", "webinar", "sponsorship"):
                 em.sink.event(
                     EVENTS,
@@ -569,6 +624,26 @@ def _program_touches(em: Emitter) -> None:
         em.sink.records["touchpoints"].append(row)
 
 
+def _newsletter_signup(em: Emitter, email: str, day: float) -> None:
+    """Most newsletter readers subscribed through the form on the website, which sends an
+    ``identify`` with the address from the browser they read the docs with (as
+    analytics.js does on a form submit); the rest came from a booth scan or a list."""
+    g = em.later_g
+    if email in em.subscribed or g.random() >= 0.7:
+        return
+    em.subscribed.add(email)
+    signed_up = max(em.p.start_day, day - float(g.uniform(1, 60)))
+    em.sink.event(
+        WEB,
+        signed_up,
+        em.mid(),
+        "identify",
+        anonymousId=em.anon(0),
+        traits={"email": email},
+        context={"page": {"path": "/newsletter"}},
+    )
+
+
 def _community_profile(em: Emitter) -> dict[str, object]:
     """What a forum profile holds: a name, and usually the GitHub account people sign in
     to the forum with."""
@@ -583,6 +658,7 @@ def _registration(em: Emitter) -> dict[str, object]:
     form: dict[str, object] = {"name": em.written_name(), "title": em.p.title}
     if em.p.account is not None:
         form["company"] = em.p.account.name
+        em.p.account_evidence.add("form")
     return form
 
 

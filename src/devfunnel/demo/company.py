@@ -53,6 +53,7 @@ def generate_chunk(world: World, accounts: range, independents: range) -> Chunk:
             assign_touches(g, person, world.programs)
             simulate_journey(g, person)
         _people(world, g, people, chunk)
+        _truth_people(world, people, chunk)
         _feedback(world, chunk, sales.feedback(g, None, people, False))
         for sub in _independent_subscription(people):
             _stripe(world, sink, sub)
@@ -68,13 +69,20 @@ def _people(
 ) -> None:
     for person in people:
         keys = activity.emit_person(g, chunk.sink, person, world.start)
+        chunk.truth["identities"].extend({"key": k, "person_ref": person.ref} for k in keys)
+
+
+def _truth_people(world: World, people: list[Person], chunk: Chunk) -> None:
+    """The people as they really are; written once every signal (CRM records included)
+    is out, so ``account_evidence`` holds every kind of signal that names the account."""
+    for person in people:
         chunk.truth["people"].append({
             "ref": person.ref, "account_ref": person.account.ref if person.account else None,
             "persona": person.persona, "name": person.name, "engagement": person.engagement,
             "stage": person.stage,
             "stage_dates": {s: _iso(world, d) for s, d in person.stage_days.items()},
-            "quit_at": _iso(world, person.quit_day)})  # fmt: skip
-        chunk.truth["identities"].extend({"key": k, "person_ref": person.ref} for k in keys)
+            "quit_at": _iso(world, person.quit_day),
+            "account_evidence": sorted(person.account_evidence)})  # fmt: skip
 
 
 def _account(world: World, account: Account, chunk: Chunk) -> None:
@@ -89,6 +97,7 @@ def _account(world: World, account: Account, chunk: Chunk) -> None:
     for sub in outcome.subscriptions:
         _stripe(world, chunk.sink, sub)
     _crm(world, sg, account, people, outcome, chunk)
+    _truth_people(world, people, chunk)
     _feedback(world, chunk, sales.feedback(sg, account, people, bool(outcome.opportunities)))
     chunk.truth["accounts"].append({
         "ref": account.ref, "domain": account.domain, "name": account.name,
@@ -153,6 +162,7 @@ def _crm(
                     "updated_at": _dt(world, min(person.start_day, HORIZON - 0.01)),
                 }
             )
+            person.account_evidence.add("crm")
             # The CRM knows this address even if the person never used it anywhere else.
             key = f"email:{normalise_email(person.work_email)}"
             chunk.truth["identities"].append({"key": key, "person_ref": person.ref})

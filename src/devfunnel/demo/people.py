@@ -48,6 +48,10 @@ class Person:
     touches: list[tuple[Program, float]] = field(default_factory=list)
     #: Emails this person was recorded with somewhere (typos included).
     observed_emails: set[str] = field(default_factory=set)
+    #: Kinds of signal handed to the product that name this person's account (a company
+    #: email, a group call, a CRM contact, a form or GitHub profile stating the company).
+    #: Empty for someone at an account means no data could tell which (ground truth).
+    account_evidence: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -36,6 +36,8 @@ class Sink:
         self.end_us = end_us
         self.sources: dict[str, SourceColumns] = defaultdict(SourceColumns)
         self.github: list[tuple[str, str, dict[str, Any]]] = []
+        #: GitHub user profiles as the GitHub connector fetches them (``GET /users/{login}``).
+        self.github_profiles: list[dict[str, Any]] = []
         self.stripe: list[dict[str, Any]] = []
         self.records: dict[str, list[dict[str, Any]]] = defaultdict(list)
 

@@ -44,6 +44,9 @@ people = sa.Table(
     sa.Column("stage", sa.String(16), nullable=False),
     sa.Column("stage_dates", Json, nullable=False),
     sa.Column("quit_at", Ts),
+    #: Kinds of signal handed to the product that name the person's account ("email",
+    #: "group", "crm", "form", "github_profile"); empty when no data could tell it.
+    sa.Column("account_evidence", Json),
 )  # fmt: skip
 
 identities = sa.Table(

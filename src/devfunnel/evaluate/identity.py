@@ -4,9 +4,21 @@ Pairs are counted over identity keys a person can be known by (email, user id, G
 login): two keys form a true pair when they belong to one real person, a predicted pair
 when devfunnel put them in one person. Anonymous device ids are left out of the pairs, since
 nothing but an identify call can tie a device to a person; how many of them were attached
-to their person is reported separately. Account accuracy is over resolved people with a
-known identity: the share whose account (matched by domain or CRM id) is their true one,
-where "no account" is right for people who work at none.
+to their person is reported separately.
+
+Account accuracy is over resolved people with a known identity (each judged against the
+real person holding most of its identities): the share whose account is their true one,
+where "no account" is right for people who work at none. The product's account is the
+true one when any of its keys names it: a domain, or the CRM id the account was imported
+with (an account known to the product only by its CRM record, or reached through a domain
+alias, still counts). The generator records which signals handed to the product name
+each person's account (a company email, a group call, a CRM contact, a form or a GitHub
+profile stating the company). A person at an account that no signal names (a developer
+seen only starring a repository, or signed up with a personal address and never in a
+workspace) cannot be placed by any product, nor can one whose only signal is a company
+name the product holds no account for (free text is no domain or CRM id to create one by).
+Left without an account they are not counted (``account_unknowable`` says how many); an
+account given to them still counts, right or wrong, so a guess is never free.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from devfunnel.demo.truth import SCHEMA
@@ -30,6 +43,8 @@ class IdentityQuality:
     people_evaluated: int
     pairs: dict[str, int] = field(default_factory=dict)
     anonymous_attached: float = 0.0
+    #: People at an account no received signal names, left without one (not counted).
+    account_unknowable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +54,7 @@ class IdentityQuality:
             "people_evaluated": self.people_evaluated,
             "pairs": self.pairs,
             "anonymous_attached": round(self.anonymous_attached, 4),
+            "account_unknowable": self.account_unknowable,
         }
 
 
@@ -70,29 +86,38 @@ def evaluate_identity(store: Store) -> IdentityQuality:
     owner: dict[Any, str] = {}
     for person, ref in (pair for pair, _ in sorted(both.items(), key=lambda item: item[1])):
         owner[person] = ref  # the real person with most keys wins
-    right = len(
-        [
-            person
-            for person, ref in owner.items()
-            if _same_account(
-                accounts["true"].get(ref), accounts["resolved"].get(person, frozenset())
-            )
-        ]
-    )
+    right = judged = unknowable = 0
+    for person, ref in owner.items():
+        truth = accounts["true"].get(ref, _NO_ACCOUNT)
+        resolved = accounts["resolved"].get(person, frozenset())
+        if truth.keys and not truth.evident and not resolved:
+            unknowable += 1
+            continue
+        judged += 1
+        right += truth.keys & resolved != frozenset() if truth.keys else not resolved
     return IdentityQuality(
         precision=correct / claimed if claimed else 1.0,
         recall=correct / real if real else 1.0,
-        account_accuracy=right / len(owner) if owner else 1.0,
+        account_accuracy=right / judged if judged else 1.0,
         people_evaluated=len(owner),
         pairs={"true": real, "predicted": claimed, "correct": correct},
         anonymous_attached=attached / len(anonymous) if anonymous else 1.0,
+        account_unknowable=unknowable,
     )
 
 
-def _same_account(true_domain: str | None, resolved_domains: frozenset[str]) -> bool:
-    if true_domain is None:
-        return not resolved_domains
-    return true_domain in resolved_domains
+@dataclass(frozen=True)
+class _TrueAccount:
+    #: The keys naming the account ("domain:acme.io", "hubspot:0012"); empty: no account.
+    keys: frozenset[str]
+    #: Whether any signal handed to the product names it.
+    evident: bool
+
+
+_NO_ACCOUNT = _TrueAccount(frozenset(), True)
+#: Signals that place a person even at an account the product never saw (they carry a
+#: domain, a workspace or a CRM id); a stated company name only points to a known one.
+_CREATING = {"email", "group", "crm"}
 
 
 def _pairs(counts: Counter[Any]) -> int:
@@ -100,24 +125,45 @@ def _pairs(counts: Counter[Any]) -> int:
 
 
 def _account_truth(conn: sa.Connection) -> dict[str, dict[Any, Any]]:
-    """Each real person's account domain (None: at no account), and the keys of each
-    resolved person's account, to compare them by."""
-    truth = {
-        ref: domain
-        for ref, domain in conn.execute(
+    """Each real person's true account, and the keys of each resolved person's account,
+    to compare them by."""
+    evidence = bool(
+        conn.execute(
             sa.text(
-                f"SELECT p.ref, a.domain FROM {SCHEMA}.people p "
-                f"LEFT JOIN {SCHEMA}.accounts a ON a.ref = p.account_ref"
-            )
-        )
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = :schema "
+                "AND table_name = 'people' AND column_name = 'account_evidence'"
+            ),
+            {"schema": SCHEMA},
+        ).scalar_one()
+    )
+    known = {
+        f"{kind}:{value}"
+        for kind, value in conn.execute(sa.text("SELECT kind, value FROM account_keys"))
     }
-    resolved: dict[Any, set[Any]] = {}
-    for person, value in conn.execute(
+    truth: dict[str, _TrueAccount] = {}
+    for ref, domain, crm_key, signals in conn.execute(
         sa.text(
-            "SELECT p.id, k.value FROM people p JOIN account_keys k "
-            "ON k.account_id = p.account_id AND k.kind = 'domain' "
-            "WHERE p.merged_into IS NULL"
+            f"SELECT p.ref, a.domain, a.crm_key, "
+            f"{'p.account_evidence' if evidence else 'NULL'} FROM {SCHEMA}.people p "
+            f"LEFT JOIN {SCHEMA}.accounts a ON a.ref = p.account_ref"
         )
     ):
-        resolved.setdefault(person, set()).add(value)
+        if domain is None:
+            truth[ref] = _NO_ACCOUNT
+            continue
+        keys = {f"domain:{domain}"} | ({crm_key} if crm_key else set())
+        if isinstance(signals, str | bytes):
+            signals = orjson.loads(signals)
+        # A demo generated before evidence was recorded: every account counts as evident.
+        kinds = set(signals or ())
+        evident = not evidence or bool(kinds & _CREATING) or bool(kinds and keys & known)
+        truth[ref] = _TrueAccount(frozenset(keys), evident)
+    resolved: dict[Any, set[str]] = {}
+    for person, kind, value in conn.execute(
+        sa.text(
+            "SELECT p.id, k.kind, k.value FROM people p JOIN account_keys k "
+            "ON k.account_id = p.account_id WHERE p.merged_into IS NULL"
+        )
+    ):
+        resolved.setdefault(person, set()).add(f"{kind}:{value}")
     return {"true": truth, "resolved": {p: frozenset(v) for p, v in resolved.items()}}

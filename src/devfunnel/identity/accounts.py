@@ -1,9 +1,11 @@
 """Which account each person belongs to.
 
 Precedence, strongest first: a manual assignment, a CRM record, a Segment ``group`` call,
-then the registrable domain of the person's most recent company email. Free-mail and
-disposable domains never create or imply an account. An account is found by any of its
-keys (``account_keys``: domain, group id, CRM ids) and created only when none matches.
+the registrable domain of the person's most recent company email, then the company the
+person states (a form's or a GitHub profile's ``company``), when it names exactly one
+existing account. Free-mail and disposable domains never create or imply an account, and
+neither does a stated company. An account is found by any of its keys (``account_keys``:
+domain, group id, CRM ids) and created only when none matches.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.identity.companies import CompanyIndex, stated_company
 from devfunnel.identity.domains import DomainClassifier, domain_from_url, name_from_domain
 from devfunnel.ids import new_id
 from devfunnel.store import Store
@@ -27,7 +30,7 @@ from devfunnel.store.schema.events import events
 from devfunnel.store.schema.identity import account_keys, accounts, identities, people
 
 #: A higher rank wins; the resolver never overrides manual or CRM assignments.
-RANK = {"manual": 4, "crm": 3, "group": 2, "email_domain": 1}
+RANK = {"manual": 5, "crm": 4, "group": 3, "email_domain": 2, "company_name": 1}
 
 
 @dataclass
@@ -124,12 +127,16 @@ def assign(
 
     current: dict[uuid.UUID, tuple[uuid.UUID | None, str | None]] = {}
     emails: dict[uuid.UUID, list[tuple[str, datetime | None]]] = defaultdict(list)
+    company_of: dict[uuid.UUID, str] = {}
     for part in chunked(person_ids):
         p = people.c
-        for pid, account_id, source in conn.execute(
-            sa.select(p.id, p.account_id, p.account_source).where(p.id.in_(part))
+        for pid, account_id, source, traits in conn.execute(
+            sa.select(p.id, p.account_id, p.account_source, p.traits).where(p.id.in_(part))
         ):
             current[pid] = (account_id, source)
+            company = stated_company(traits)
+            if company and RANK.get(source or "", 0) <= RANK["company_name"]:
+                company_of[pid] = company
         i = identities.c
         for pid, value, seen in conn.execute(
             sa.select(i.person_id, i.value, i.last_seen).where(
@@ -148,16 +155,13 @@ def assign(
                 break
     directory.preload("domain", sorted(set(domain_of.values())))
 
-    updates = []
-    touched: set[uuid.UUID] = set()
+    chosen: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
     for pid in person_ids:
-        account_id, source = current.get(pid, (None, None))
-        rank = RANK.get(source or "", 0)
-        choice: tuple[uuid.UUID, str] | None = None
+        rank = RANK.get(current.get(pid, (None, None))[1] or "", 0)
         if pid in crm_of and rank <= RANK["crm"]:
-            choice = (crm_of[pid], "crm")
+            chosen[pid] = (crm_of[pid], "crm")
         elif pid in group_of and rank <= RANK["group"]:
-            choice = (group_of[pid], "group")
+            chosen[pid] = (group_of[pid], "group")
         elif pid in domain_of and rank <= RANK["email_domain"]:
             domain = domain_of[pid]
             found = directory.find("domain", domain)
@@ -165,7 +169,21 @@ def assign(
                 found = directory.create(
                     name=name_from_domain(domain), source="email_domain", keys=[("domain", domain)]
                 )
-            choice = (found, "email_domain")
+            chosen[pid] = (found, "email_domain")
+    # Stated companies last, against every account including those this run created.
+    stating = {pid: key for pid, key in company_of.items() if pid not in chosen}
+    outcome.new_accounts = directory.flush(store)
+    if stating:
+        named = CompanyIndex(conn, classifier).find_all(stating.values())
+        for pid, key in stating.items():
+            if key in named:
+                chosen[pid] = (named[key], "company_name")
+
+    updates = []
+    touched: set[uuid.UUID] = set()
+    for pid in person_ids:
+        account_id, source = current.get(pid, (None, None))
+        choice = chosen.get(pid)
         if choice and choice != (account_id, source):
             updates.append(
                 {
@@ -180,7 +198,6 @@ def assign(
                 touched.add(account_id)
         elif account_id:
             touched.add(account_id)
-    outcome.new_accounts = directory.flush(store)
     if updates:
         store.update(conn, people, pa.Table.from_pylist(updates))
     outcome.touched_accounts = sorted(touched)

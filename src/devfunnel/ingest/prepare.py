@@ -109,13 +109,16 @@ def prepare(
     kind = pc.utf8_lower(pc.utf8_trim_whitespace(col("type")))
     user_id = normalise_id_column(col("userId"))
     anonymous_id = normalise_id_column(col("anonymousId"))
-    # Only rows that do not already carry an identity column need their JSON read.
+    # Only rows missing an identity column need their JSON read, and each column is filled
+    # on its own: a forum export names the email and its profile the GitHub login.
     # A group call's traits describe the group (the account), never the person.
-    unknown = pc.and_(
-        pc.and_(pc.is_null(col("email")), pc.is_null(col("githubLogin"))),
-        pc.not_equal(kind, "group"),
+    person = pc.not_equal(kind, "group")
+    trait_email, trait_github = _trait_identities(
+        col("traits"),
+        col("context"),
+        pc.and_(pc.is_null(col("email")), person),
+        pc.and_(pc.is_null(col("githubLogin")), person),
     )
-    trait_email, trait_github = _trait_identities(col("traits"), col("context"), unknown)
     email = normalise_email_column(pc.coalesce(col("email"), trait_email))
     github = normalise_github_column(pc.coalesce(col("githubLogin"), trait_github))
     has_identity = pc.or_(pc.is_valid(user_id), pc.is_valid(anonymous_id))
@@ -224,20 +227,24 @@ _GITHUB_TRAITS = ("github", "githubLogin", "github_login")
 
 
 def _trait_identities(
-    traits: pa.ChunkedArray, context: pa.ChunkedArray, unknown: pa.ChunkedArray
+    traits: pa.ChunkedArray,
+    context: pa.ChunkedArray,
+    need_email: pa.ChunkedArray,
+    need_github: pa.ChunkedArray,
 ) -> tuple[pa.Array, pa.Array]:
-    """Email and GitHub login from ``traits`` (or ``context.traits``), as Segment sends them.
+    """Email and GitHub login from ``traits`` (or ``context.traits``), as Segment sends them,
+    for the rows that need them (the caller keeps an identity column that is already set).
 
-    Only rows whose JSON text mentions such a key are parsed, so a bulk load of usage
+    Only rows whose JSON text mentions a needed key are parsed, so a bulk load of usage
     events pays almost nothing for this.
     """
     n = len(traits)
     emails: list[str | None] = [None] * n
     logins: list[str | None] = [None] * n
     for column, nested in ((traits, False), (context, True)):
-        hits = pc.and_(
-            unknown,
-            pc.or_(pc.match_substring(column, '"email"'), pc.match_substring(column, '"github')),
+        hits = pc.or_(
+            pc.and_(need_email, pc.match_substring(column, '"email"')),
+            pc.and_(need_github, pc.match_substring(column, '"github')),
         )
         for index in pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist():
             try:

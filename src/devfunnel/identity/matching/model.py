@@ -13,6 +13,7 @@ reached on each comparison and its Bayes factor, so a suggestion can show its ev
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,13 @@ _SHARED_HANDLE = (
     f"{_NAME_MISSING} AND "
     "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 5)) > 0"
 )
+#: A handle spelling the other's whole name ("janedoelittle"), or a long handle both use,
+#: when one side's name is unknown: "jdoe" or "janed" are many people, "janedoelittle" few.
+_HANDLE_IS_FULL_NAME = (
+    f"{_NAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
+    "list_has_any(handle_keys_r, full_name_keys_l) OR "
+    "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 10)) > 0)"
+)
 #: A handle spelling the other's name, when one side's name is unknown.
 _HANDLE_IS_NAME = (
     f"{_NAME_MISSING} AND "
@@ -46,13 +54,22 @@ _ABBREVIATES = (
     f"{_NAME_MISSING} AND (list_has_any(abbreviation_keys_l, handle_keys_r) OR "
     "list_has_any(abbreviation_keys_r, handle_keys_l))"
 )
-#: A mistyped address: same domain, same length and first letter, at most two characters
-#: swapped or replaced ("jtio" for "jito"); "mikhail" and "mikhailp" are two mailboxes.
+#: A mistyped address: same domain, same length and first letter, two neighbouring letters
+#: swapped ("jtio" for "jito"), or one letter replaced in a long address. "olga" and "olek",
+#: "mikhail" and "mikhailp", "anna" and "anne" are different mailboxes.
 _EMAIL_TYPO = (
     "email_domain_l = email_domain_r AND length(email_local_l) >= 4 AND "
     "length(email_local_l) = length(email_local_r) AND "
     "substr(email_local_l, 1, 1) = substr(email_local_r, 1, 1) AND "
-    "damerau_levenshtein(email_local_l, email_local_r) <= 2"
+    "damerau_levenshtein(email_local_l, email_local_r) = 1 AND "
+    "(length(email_local_l) >= 8 OR "
+    "list_sort(string_split(email_local_l, '')) = list_sort(string_split(email_local_r, '')))"
+)
+#: Both names known and the handles only repeat them: the name comparison counts it.
+_HANDLES_ECHO_NAMES = (
+    "full_name_l IS NOT NULL AND full_name_r IS NOT NULL AND "
+    "(len(list_intersect(handle_keys_l, handle_keys_r)) > 0 OR "
+    "list_has_any(handle_keys_l, name_keys_r) OR list_has_any(handle_keys_r, name_keys_l))"
 )
 
 
@@ -117,10 +134,14 @@ def _comparisons() -> list[Any]:
                 0.30,
                 "same number in a handle",
             ),
-            _level(cll.CustomLevel(_SHARED_HANDLE), 0.25, "shared handle"),
-            _level(cll.CustomLevel(_HANDLE_IS_NAME), 0.20, "handle spells the other's name"),
+            _level(cll.CustomLevel(_HANDLE_IS_FULL_NAME), 0.25, "handle spells a whole name"),
+            _level(cll.CustomLevel(_SHARED_HANDLE), 0.15, "shared handle"),
+            _level(cll.CustomLevel(_HANDLE_IS_NAME), 0.10, "handle spells the other's name"),
             _level(cll.CustomLevel(_ABBREVIATES), 0.10, "one handle abbreviates the other"),
             _level(cll.CustomLevel(_OTHER_NUMBER), 0.02, "different numbers in handles"),
+            cll.CustomLevel(_HANDLES_ECHO_NAMES).configure(
+                is_null_level=True, label_for_charts="handles repeat the names"
+            ),
             _level(cll.ElseLevel(), 0.15, "unrelated handles"),
         ],
     )
@@ -142,7 +163,16 @@ def _comparisons() -> list[Any]:
             _level(cll.ElseLevel(), 0.05, "different companies"),
         ],
     )
-    return [name, email, handle, company]
+    title = cl.CustomComparison(
+        output_column_name="title",
+        comparison_description="job title",
+        comparison_levels=[
+            cll.NullLevel("title"),
+            _level(cll.ExactMatchLevel("title"), 0.75, "same title"),
+            _level(cll.ElseLevel(), 0.25, "different titles"),
+        ],
+    )
+    return [name, email, handle, company, title]
 
 
 def _settings(records: int = 0) -> SettingsCreator:
@@ -178,6 +208,14 @@ def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, An
     u_obs = (1 - lambda) u + lambda m. For ordinary levels the correction is negligible;
     for the rarest agreements (two people sharing a handle number) u_obs comes almost
     entirely from true matches and would make decisive evidence look weak.
+
+    For those rare levels the sample holds a few dozen pairs, and subtracting the expected
+    true matches from so few would let chance decide the weight: a sample with ten more
+    such pairs than expected once cost a whole level four bits, and the demo a tenth of
+    its merges, depending only on the order rows were stored in. So the excess over the
+    expected true matches counts only when it is larger than chance (two standard
+    deviations of a Poisson count); otherwise non-matches agreeing at that level were too
+    rare for the sample to see, and u is the floor, one in the number of pairs sampled.
     """
     prior = float(model["probability_two_random_records_match"])
     floor = 1.0 / sampled_pairs
@@ -186,7 +224,11 @@ def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, An
             m, u = level.get("m_probability"), level.get("u_probability")
             if level.get("is_null_level") or m is None or u is None:
                 continue
-            level["u_probability"] = max(floor, (u - prior * m) / (1 - prior))
+            observed, expected = u * sampled_pairs, prior * m * sampled_pairs
+            if observed <= expected + 2.0 * math.sqrt(expected) + 1.0:
+                level["u_probability"] = floor
+            else:
+                level["u_probability"] = max(floor, (u - prior * m) / (1 - prior))
     return model
 
 
@@ -208,6 +250,37 @@ def _any_deterministic_match(connection: duckdb.DuckDBPyConnection) -> bool:
     return found is not None
 
 
+def _name_u_from_frequencies(
+    model: dict[str, Any], connection: duckdb.DuckDBPyConnection, floor: float
+) -> None:
+    """u of "same name" from how common first names and surnames are.
+
+    Two people share a whole name by chance about as often as they share a first name
+    times a surname. Counted over records, this barely moves when a few people appear
+    twice, whereas the random sample sees a few dozen same-name pairs, most of them true
+    matches, and what is left after removing them swung the weight of a shared name by
+    five bits from one sample to the next.
+    """
+    shares = connection.execute(
+        "WITH named AS (SELECT first_name, last_name FROM people_records "
+        "WHERE first_name IS NOT NULL AND last_name IS NOT NULL), "
+        "f AS (SELECT count(*) AS c FROM named GROUP BY first_name), "
+        "l AS (SELECT count(*) AS c FROM named GROUP BY last_name) "
+        "SELECT (SELECT sum(c * c) FROM f), (SELECT sum(c * c) FROM l), "
+        "(SELECT count(*) FROM named)"
+    ).fetchone()
+    if not shares or not shares[2] or shares[2] < 2:
+        return
+    first, last, n = (float(x) for x in shares)
+    chance = (first / (n * n)) * (last / (n * n))
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] != "name":
+            continue
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "same name":
+                level["u_probability"] = max(floor, chance)
+
+
 def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[ScoredPair]:
     """Train the model on ``records`` and return pairs at or above ``threshold``."""
     if records.num_rows < 2:
@@ -221,11 +294,9 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         if _any_deterministic_match(connection):
             training.estimate_probability_two_random_records_match(list(_DETERMINISTIC), recall=0.3)
         training.estimate_u_using_random_sampling(max_pairs=_U_PAIRS, seed=seed)
-        linker = Linker(
-            frame,
-            _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS),
-            log_level=logging.WARNING,
-        )
+        model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
+        _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
+        linker = Linker(frame, model, log_level=logging.WARNING)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         table = predictions.as_duckdbpyrelation().to_arrow_table()
     finally:
@@ -238,6 +309,7 @@ _COMPARED = {
     "email": ("email_local", "email_domain"),
     "handle": ("handle_keys", "name_keys", "abbreviation_keys", "handle_digits"),
     "company": ("company_domain", "company_name"),
+    "title": ("title",),
 }
 
 

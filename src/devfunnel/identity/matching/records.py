@@ -18,12 +18,16 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from devfunnel.identity.companies import company_key
 from devfunnel.identity.domains import DomainClassifier
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.identity import account_keys, accounts, identities, people
 
 _LETTERS = re.compile(r"[^a-z]")
 _DIGITS = re.compile(r"(\d{4,})$")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+#: A full-name handle shorter than this ("jolee") is shared by too many people to tell.
+_FULL_NAME_LENGTH = 8
 
 _TEXT_COLUMNS = (
     "unique_id",
@@ -35,10 +39,12 @@ _TEXT_COLUMNS = (
     "handle_digits",
     "company_domain",
     "company_name",
+    "title",
 )
 #: Handle stems (GitHub login and email local parts, lower-cased, digits and punctuation
 #: removed) and the handles a name suggests ("janedoe", "jdoe", "janed").
-_LIST_COLUMNS = ("handle_keys", "name_keys", "abbreviation_keys", "spelled_keys", "short_keys")
+_LIST_COLUMNS = ("handle_keys", "name_keys", "full_name_keys", "abbreviation_keys",
+                 "spelled_keys", "short_keys")  # fmt: skip
 SCHEMA = pa.schema([(c, pa.string()) for c in _TEXT_COLUMNS]
                    + [(c, pa.list_(pa.string())) for c in _LIST_COLUMNS])  # fmt: skip
 
@@ -55,9 +61,10 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
     """Records for every live, human, non-staff person with a known identity."""
     p, i = people.c, identities.c
     rows = conn.execute(
-        sa.select(p.id, p.name, p.account_id, p.traits).where(
-            p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False)
-        )
+        sa.select(p.id, p.name, p.title, p.account_id, p.traits)
+        .where(p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False))
+        # A fixed order, so the random pairs sampled for u are the same on every run.
+        .order_by(p.id)
     ).all()
     keys: dict[uuid.UUID, list[str]] = defaultdict(list)
     values: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -76,6 +83,7 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
             continue
         record = _record(row.id, row.name, account_domains.get(row.account_id), found, classifier)
         record["company_name"] = _company(row.traits, account_names.get(row.account_id))
+        record["title"] = _title(row.title)
         # Blocking keys: handles with the handles names suggest; handles with abbreviations.
         record["spelled_keys"] = sorted({*record["handle_keys"], *record["name_keys"]})
         record["short_keys"] = sorted({*record["handle_keys"], *record["abbreviation_keys"]})
@@ -110,8 +118,8 @@ def _record(
     work = [e for e in emails if classifier.company_domain(e)]
     primary = next(iter(work or emails), None)
     github = values.get("github", [])
-    first, last = _name_parts(name)
     locals_ = [e.split("@", 1)[0] for e in emails]
+    first, last = _name_parts(name) if name else _name_from_handles([*github, *locals_])
     handles = sorted({h for h in (_stem(x) for x in [*github, *locals_]) if h and len(h) >= 3})
     digits = next((d for d in (_digits(x) for x in [*github, *locals_]) if d), None)
     company = account_domain or (classifier.company_domain(primary) if primary else None)
@@ -132,12 +140,44 @@ def _record(
                 *(k for loc in locals_ for k in _name_handles(*_split_local(loc))),
             }
         ),
+        "full_name_keys": sorted(
+            {k for k in (_full_handle(first, last), *map(_full_local, locals_)) if k}
+        ),
     }
+
+
+def _full_handle(first: str | None, last: str | None) -> str | None:
+    """The handle a whole name spells ("janedoe"), long enough to be telling."""
+    f, l_ = _stem(first), _stem(last)
+    return f + l_ if f and l_ and len(f + l_) >= _FULL_NAME_LENGTH else None
+
+
+def _full_local(local: str) -> str | None:
+    return _full_handle(*_split_local(local))
+
+
+def _title(title: str | None) -> str | None:
+    """Job titles compared without case or punctuation ("Sr. Engineer" stays itself)."""
+    if not title:
+        return None
+    text = " ".join(re.split(r"[^a-z0-9]+", title.lower())).strip()
+    return text or None
+
+
+def _name_from_handles(handles: list[str]) -> tuple[str | None, str | None]:
+    """A name for someone who never stated one, read from a handle that spells it with a
+    separator ("dmitri_pellton102@gmail.com", GitHub's "dmitri-pellton"), as people
+    write their own name into their addresses; "dpellton" says too little."""
+    for handle in sorted(handles):
+        first, last = _split_local(handle)
+        if first and last:
+            return first, last
+    return None, None
 
 
 def _split_local(local: str) -> tuple[str | None, str | None]:
     """ "bianca.suzuki" or "bianca_suzuki" read as a first and last name; else nothing."""
-    parts = [p for p in re.split(r"[._-]+", _DIGITS.sub("", local.lower())) if p]
+    parts = [p for p in re.split(r"[._-]+", _TRAILING_DIGITS.sub("", local.lower())) if p]
     if len(parts) == 2 and all(p.isalpha() and len(p) >= 2 for p in parts):
         return parts[0], parts[1]
     return None, None
@@ -153,12 +193,7 @@ def _company(traits: Any, account_name: str | None) -> str | None:
         parsed = orjson.loads(traits)
         stated = parsed.get("company") if isinstance(parsed, dict) else None
     name = stated if isinstance(stated, str) and stated.strip() else account_name
-    if not name:
-        return None
-    text = _LETTERS.sub("", name.lower())
-    for suffix in ("inc", "llc", "ltd", "gmbh", "corp", "corporation", "company"):
-        text = text.removesuffix(suffix)
-    return text or None
+    return company_key(name)
 
 
 def _name_handles(first: str | None, last: str | None) -> list[str]:

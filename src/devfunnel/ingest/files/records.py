@@ -31,6 +31,7 @@ from devfunnel.ingest.records.base import ImportResult
 from devfunnel.ingest.records.contacts import ContactRecord, import_contacts
 from devfunnel.ingest.records.conversations import ConversationRecord, import_conversations
 from devfunnel.ingest.records.feedback import FeedbackRecord, import_feedback
+from devfunnel.ingest.records.github_profiles import GitHubProfileRecord, import_github_profiles
 from devfunnel.ingest.records.leads import LeadRecord, import_leads
 from devfunnel.ingest.records.opportunities import OpportunityRecord, import_opportunities
 from devfunnel.ingest.records.programs import (
@@ -71,6 +72,9 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "features": RecordKind(import_features, FeatureRecord, "product features"),
     "touchpoints": RecordKind(import_touchpoints, TouchpointRecord, "program touchpoints"),
     "users": RecordKind(import_users, UserRecord, "devfunnel users (CRM owners)"),
+    "github-profiles": RecordKind(
+        import_github_profiles, GitHubProfileRecord, "GitHub user profiles (the API's JSON)"
+    ),
 }
 _STRUCTURED = {"qualification", "stage_history", "costs", "events", "tech_stack"}
 

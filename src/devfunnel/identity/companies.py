@@ -1,0 +1,126 @@
+"""Companies as people write them, and the account a stated company names.
+
+A registration form, a "contact sales" form or a GitHub profile states an employer in
+free text: ``Acme``, ``Acme, Inc.``, ``@acme`` (GitHub's way of naming an organisation).
+For a developer who signs up with a personal address and sends no group call, that is
+often the only signal of their account. :func:`company_key` reduces such text to one
+comparable key; :class:`CompanyIndex` finds the live account a stated company names: by
+the account's name spelled the same way ("Nexabank" is not "Nexa Bank"), else by key
+against its name or the label of any of its domains (``acme`` for ``acme.co.uk``). It
+answers only when exactly one account matches: two "Nova Labs" are never guessed between,
+and a stated company never creates an account (free text is no domain to key one by).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from devfunnel.identity.domains import DomainClassifier
+from devfunnel.store.schema.identity import account_keys, accounts
+
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+#: Legal forms, dropped from the end of a name ("Acme, Inc." is Acme).
+_LEGAL_FORMS = ("incorporated", "corporation", "company", "limited", "gmbh", "inc", "llc",
+                "ltd", "corp", "plc", "sas", "sarl", "bv", "ag", "sa", "oy", "ab",
+                "co")  # fmt: skip
+#: What people write where an employer would go when they have none.
+_NO_EMPLOYER = frozenset(
+    {"freelance", "freelancer", "selfemployed", "self", "independent", "none", "na", "student",
+     "opensource", "retired", "unemployed", "me", "home", "personal", "private", "various"}
+)  # fmt: skip
+#: Shorter keys say too little ("ab", "io").
+_MIN_LENGTH = 3
+
+
+def company_key(text: object) -> str | None:
+    """``"Acme, Inc."``, ``"@acme"`` and ``"ACME"`` -> ``"acme"``; ``None`` for no employer."""
+    words = _words(text)
+    key = "".join(words)
+    return key if words and len(key) >= _MIN_LENGTH and key not in _NO_EMPLOYER else None
+
+
+def spelled_key(text: object) -> str | None:
+    """The name word by word (``"nexa bank"``), which tells "Nexa Bank" from "Nexabank"
+    where :func:`company_key` cannot. An ``@org`` handle has no spelling: GitHub writes
+    "Nexa Bank" as ``@nexabank`` too."""
+    if isinstance(text, str) and text.strip().startswith("@"):
+        return None
+    return " ".join(_words(text)) if company_key(text) else None
+
+
+def _words(text: object) -> list[str]:
+    if not isinstance(text, str):
+        return []
+    words = [w for w in _NOT_LETTERS.split(text.strip().lower().lstrip("@")) if w]
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    return words
+
+
+def stated_company(traits: Any) -> str | None:
+    """The ``company`` trait (a string, or Segment's ``{"name": ...}`` object), as written."""
+    if isinstance(traits, str | bytes):
+        try:
+            traits = orjson.loads(traits)
+        except orjson.JSONDecodeError:
+            return None
+    if not isinstance(traits, dict):
+        return None
+    company = traits.get("company")
+    if isinstance(company, dict):
+        company = company.get("name")
+    return company if company_key(company) else None
+
+
+class CompanyIndex:
+    """Live accounts by their name as spelled, and by company key: their name and the label
+    of each of their domains."""
+
+    def __init__(self, conn: sa.Connection, classifier: DomainClassifier) -> None:
+        spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
+        compact: dict[str, set[uuid.UUID]] = defaultdict(set)
+        a, k = accounts.c, account_keys.c
+        for account_id, name in conn.execute(
+            sa.select(a.id, a.name).where(a.merged_into.is_(None))
+        ):
+            for index, key in ((spelled, spelled_key(name)), (compact, company_key(name))):
+                if key:
+                    index[key].add(account_id)
+        live = sa.select(a.id).where(a.merged_into.is_(None))
+        for account_id, domain in conn.execute(
+            sa.select(k.account_id, k.value).where(k.kind == "domain", k.account_id.in_(live))
+        ):
+            key = company_key(_label(domain, classifier))
+            if key:
+                compact[key].add(account_id)
+        self._spelled, self._compact = spelled, compact
+
+    def find(self, company: str) -> uuid.UUID | None:
+        """The one account ``company`` names, else ``None`` (none, or more than one): first
+        by the name as spelled, then by company key."""
+        for index, key in (
+            (self._spelled, spelled_key(company)),
+            (self._compact, company_key(company)),
+        ):
+            candidates = index.get(key or "", set())
+            if len(candidates) == 1:
+                return next(iter(candidates))
+            if candidates:
+                return None
+        return None
+
+    def find_all(self, companies: Iterable[str]) -> dict[str, uuid.UUID]:
+        return {c: found for c in set(companies) if (found := self.find(c)) is not None}
+
+
+def _label(domain: str, classifier: DomainClassifier) -> str:
+    """``acme.co.uk`` -> ``acme``: the registrable domain without its public suffix."""
+    registrable = classifier.registrable(domain) or domain
+    return registrable.split(".", 1)[0]

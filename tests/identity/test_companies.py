@@ -1,0 +1,111 @@
+"""Stated companies (forms, GitHub profiles) place people at the one account they name."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from devfunnel.config import Settings
+from devfunnel.identity.companies import company_key, stated_company
+from devfunnel.identity.resolve import resolve_pending
+from devfunnel.ingest.records.accounts import import_accounts
+from devfunnel.store import Store
+from devfunnel.store.schema.identity import accounts
+from tests.identity.test_resolve import person_of, person_row, send
+
+
+def test_company_keys_ignore_case_punctuation_legal_forms_and_org_handles() -> None:
+    assert company_key("Acme, Inc.") == "acme"
+    assert company_key("@acme") == "acme"
+    assert company_key("Nova Labs GmbH") == company_key("novalabs") == "novalabs"
+    assert company_key("Freelance") is None
+    assert company_key("Self-employed") is None
+    assert company_key("io") is None
+    assert stated_company('{"company": {"name": "Acme Corp"}}') == "Acme Corp"
+    assert stated_company({"name": "Jane"}) is None
+
+
+def test_a_free_mail_developer_stating_a_company_joins_that_account(
+    store: Store, settings: Settings
+) -> None:
+    import_accounts(
+        store,
+        settings,
+        [{"external_id": "001", "crm": "hubspot", "name": "Peak Data", "domain": "peakdata.io"}],
+    )
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "jane.doe1987@gmail.com", "company": "@peakdata"}},
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "bob@gmail.com", "company": "Peak Data, Inc."}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    for key in ("email:jane.doe1987@gmail.com", "email:bob@gmail.com"):
+        row = person_row(store, person_of(store, key))
+        assert row["account_domain"] == "peakdata.io"
+        assert row["account_source"] == "company_name"
+
+
+def test_a_company_email_outranks_a_stated_company(store: Store, settings: Settings) -> None:
+    import_accounts(
+        store,
+        settings,
+        [{"external_id": "1", "crm": "hubspot", "name": "Acme", "domain": "acme.io"}],
+    )
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "jane@globex.com", "company": "Acme"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    row = person_row(store, person_of(store, "user_id:u1"))
+    assert (row["account_domain"], row["account_source"]) == ("globex.com", "email_domain")
+
+
+def test_an_ambiguous_or_unknown_company_is_never_guessed_or_created(
+    store: Store, settings: Settings
+) -> None:
+    import_accounts(
+        store,
+        settings,
+        [
+            {"external_id": "1", "crm": "hubspot", "name": "Nova Labs", "domain": "novalabs.com"},
+            {"external_id": "2", "crm": "hubspot", "name": "Nova Labs", "domain": "novalabs7.io"},
+            {"external_id": "3", "crm": "hubspot", "name": "Nexa Bank", "domain": "nexabank6.com"},
+            {"external_id": "4", "crm": "hubspot", "name": "Nexabank", "domain": "nexabank.com"},
+        ],
+    )
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "a@gmail.com", "company": "Nova Labs"}},
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "b@gmail.com", "company": "Initech"}},
+        {"messageId": "3", "type": "identify", "userId": "u3",
+         "traits": {"email": "c@gmail.com", "company": "NexaBank"}},
+        {"messageId": "4", "type": "identify", "userId": "u4",
+         "traits": {"email": "d@gmail.com", "company": "@nexabank"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    for user in ("u1", "u2"):
+        assert person_row(store, person_of(store, f"user_id:{user}"))["account_id"] is None
+    # Spelled as one account spells itself, it names that one; a GitHub handle spells none.
+    assert person_row(store, person_of(store, "user_id:u3"))["account_domain"] == "nexabank.com"
+    assert person_row(store, person_of(store, "user_id:u4"))["account_id"] is None
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one() == 4
+
+
+def test_an_account_a_group_call_creates_in_the_same_run_is_found_by_name(
+    store: Store, settings: Settings
+) -> None:
+    send(
+        store,
+        {"messageId": "1", "type": "group", "userId": "u1", "groupId": "org_1",
+         "traits": {"name": "Globex", "website": "https://globex.com"}},
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "c@gmail.com", "company": "Globex Corporation"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    row = person_row(store, person_of(store, "user_id:u2"))
+    assert (row["account_domain"], row["account_source"]) == ("globex.com", "company_name")
