@@ -1,0 +1,103 @@
+"""Which devfunnel record maps to which CRM record, and devfunnel values as CRM values.
+
+| devfunnel | HubSpot | Salesforce | found by |
+|---|---|---|---|
+| account (its scores) | company | Account | ``account_keys`` of kind ``hubspot`` / ``salesforce`` (from CRM imports) |
+| open opportunity (its account's scores) | deal | Opportunity | ``opportunities.external_key`` ``hubspot:<id>`` / ``salesforce:<id>`` |
+| person (their scores) | contact | Contact | the ``crmContact`` trait (``hubspot:<id>``) that contact imports set |
+| handoff (its packet) | note on the company and deal | Task on the opportunity, else the account | the account's and deal's keys above |
+
+Only records that exist in the CRM are updated; devfunnel never creates companies,
+contacts or deals there. Notes and tasks are created: a handoff is a new event. An
+account known by several records of one CRM is pushed to the first of its keys.
+
+Values: HubSpot takes property values as text (``"true"``, ISO dates, numbers as
+numbers); Salesforce takes JSON types. Scores go with one decimal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+from devfunnel.alerts.context import why_lines
+
+HUBSPOT: Final = "hubspot"
+SALESFORCE: Final = "salesforce"
+SYSTEMS: Final = (HUBSPOT, SALESFORCE)
+
+#: CRM object names per system for each kind of devfunnel record.
+OBJECTS: Final = {
+    HUBSPOT: {"account": "companies", "opportunity": "deals", "person": "contacts",
+              "handoff": "notes"},
+    SALESFORCE: {"account": "Account", "opportunity": "Opportunity", "person": "Contact",
+                 "handoff": "Task"},
+}  # fmt: skip
+
+#: HubSpot's default association types from a note (v4 association type ids).
+NOTE_ASSOCIATION: Final = {"companies": 190, "deals": 214, "contacts": 202}
+
+
+def account_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The devfunnel account fields from an ``account_scores`` row."""
+    return {
+        "momentum": round(float(row["momentum"]), 1),
+        "fit": round(float(row["fit"]), 1),
+        "grade": row["grade"],
+        "journey_stage": row["journey_stage"],
+        "active_developers": int(row["active_developers"]),
+        "pqa": bool(row["pqa"]),
+        "pqa_since": row["pqa_since"],
+        "why": "; ".join(why_lines(row["why"])) or None,
+    }
+
+
+def person_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The devfunnel person fields from a ``person_scores`` row."""
+    return {
+        "engagement": round(float(row["engagement"]), 1),
+        "journey_stage": row["journey_stage"],
+        "pql": bool(row["pql"]),
+        "why": "; ".join(why_lines(row["why"])) or None,
+    }
+
+
+def hubspot_value(value: Any) -> Any:
+    """HubSpot property values: booleans as ``"true"``/``"false"``, times as ISO 8601 UTC
+    with milliseconds, empty as ``""`` (which clears the property)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+def salesforce_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+def mapped(
+    mapping: Mapping[str, str], values: Mapping[str, Any], convert: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """CRM field -> value for the fields the configuration maps."""
+    return {target: convert(values[field]) for field, target in sorted(mapping.items())}
+
+
+def fingerprint(document: Any) -> str:
+    """A short, stable digest of what would be sent, to tell a change from a repeat."""
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def crm_id(key: str | None, system: str) -> str | None:
+    """The CRM's id from ``"<system>:<id>"`` when it belongs to ``system``."""
+    if key and key.startswith(f"{system}:"):
+        return key.split(":", 1)[1] or None
+    return None
