@@ -50,9 +50,11 @@ class Receiver:
             if self.forever or self.calls <= self.failures:
                 return Reply(self.status, {"error": "unavailable"}, self.headers)
             if "x-devfunnel-signature" in request.headers and not signing.verify(
-                SECRET, request.body, request.headers.get("x-devfunnel-timestamp"),
+                SECRET,
+                request.body,
+                request.headers.get("x-devfunnel-timestamp"),
                 request.headers.get("x-devfunnel-signature"),
-            ):  # fmt: skip
+            ):
                 return Reply(401, {"error": "bad signature"})
             delivery = request.headers["x-devfunnel-delivery"]
             if delivery in self.accepted:
@@ -75,8 +77,15 @@ def server(receiver: Receiver) -> Iterator[LocalServer]:
 
 
 def webhook(store: Store, server: LocalServer, **more: Any) -> Destination:
-    return add_destination(store, CLI, name=more.pop("name", "crm hook"), kind="webhook",
-                           url=f"{server.url}/hooks/devfunnel", secret=SECRET, **more)  # fmt: skip
+    return add_destination(
+        store,
+        CLI,
+        name=more.pop("name", "crm hook"),
+        kind="webhook",
+        url=f"{server.url}/hooks/devfunnel",
+        secret=SECRET,
+        **more,
+    )
 
 
 def one_pqa(store: Store, seed: Seed, settings: Settings, name: str = "Acme Inc") -> None:
@@ -100,19 +109,25 @@ def test_a_signed_webhook_the_receiver_verifies(
     row = delivery_row(store)
     assert (row.status, row.attempts, row.delivered_at) == ("delivered", 1, NOW)
     (request,) = server.received("/hooks/devfunnel")
-    assert request.method == "POST" and request.headers["content-type"] == "application/json"
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/json"
     assert request.headers["x-devfunnel-delivery"] == str(row.id)
     assert request.headers["x-devfunnel-signature"].startswith("v1=")
     body = receiver.accepted[str(row.id)]
-    assert body["id"] == str(row.id) and body["type"] == "alert"
+    assert body["id"] == str(row.id)
+    assert body["type"] == "alert"
     assert body["alert"]["kind"] == "became_pqa"
     assert body["alert"]["account"]["domain"] == "acme.io"
     assert body["alert"]["owner"]["name"] == "Ines Ortega"
     assert body["alert"]["link"].startswith(f"{PUBLIC_URL}/accounts/")
     # A body changed on the way fails verification.
     tampered = request.body.replace(b"acme.io", b"evil.io")
-    assert not signing.verify(SECRET, tampered, request.headers["x-devfunnel-timestamp"],
-                              request.headers["x-devfunnel-signature"])  # fmt: skip
+    assert not signing.verify(
+        SECRET,
+        tampered,
+        request.headers["x-devfunnel-timestamp"],
+        request.headers["x-devfunnel-signature"],
+    )
     # Nothing is due any more.
     assert deliver.deliver_due(store, alert_settings, now=NOW + timedelta(hours=1)).attempted == 0
 
@@ -120,8 +135,9 @@ def test_a_signed_webhook_the_receiver_verifies(
 def test_slack_gets_text_and_blocks_with_escaped_names(
     store: Store, seed: Seed, alert_settings: Settings, server: LocalServer
 ) -> None:
-    add_destination(store, CLI, name="#sales", kind="slack",
-                    url=f"{server.url}/services/T000/B000/XXXX")  # fmt: skip
+    add_destination(
+        store, CLI, name="#sales", kind="slack", url=f"{server.url}/services/T000/B000/XXXX"
+    )
     one_pqa(store, seed, alert_settings, name="Acme & <Co>")
     deliver.deliver_due(store, alert_settings, now=NOW)
     (request,) = server.received("/services/T000/B000/XXXX")
@@ -130,9 +146,12 @@ def test_slack_gets_text_and_blocks_with_escaped_names(
     assert set(body) == {"text", "blocks"}
     assert body["text"] == "Acme & <Co> became a product-qualified account"
     header, section, why, context = body["blocks"]
-    assert header == {"type": "header", "text": {"type": "plain_text",
-                      "text": "Acme & <Co> became a product-qualified account"}}  # fmt: skip
-    assert section["type"] == "section" and section["text"]["type"] == "mrkdwn"
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Acme & <Co> became a product-qualified account"},
+    }
+    assert section["type"] == "section"
+    assert section["text"]["type"] == "mrkdwn"
     assert section["text"]["text"].startswith(f"*<{PUBLIC_URL}/accounts/")
     assert "|Acme &amp; &lt;Co&gt;>* (acme.io)" in section["text"]["text"]
     assert {"type": "mrkdwn", "text": "*Owner*\nInes Ortega"} in section["fields"]
@@ -180,14 +199,17 @@ def test_a_receiver_that_never_recovers_is_dead_lettered_then_redriven(
     assert (row.status, row.attempts, row.next_attempt_at) == ("dead", 4, None)
     assert row.last_error.endswith("(gave up after 4 attempts)")
     ((dead, alert),) = dead_deliveries(store)
-    assert dead.id == row.id and alert.kind == "became_pqa" and dead.destination == "crm hook"
+    assert dead.id == row.id
+    assert alert.kind == "became_pqa"
+    assert dead.destination == "crm hook"
     assert deliver.deliver_due(store, alert_settings, now=at + timedelta(days=1)).attempted == 0
 
     receiver.forever = False
     (requeued,) = retry(store, str(row.id), CLI, now=at)
     assert (requeued.status, requeued.attempts) == ("pending", 0)
     assert deliver.deliver_due(store, alert_settings, now=at).delivered == 1
-    assert list(receiver.accepted) == [str(row.id)] and receiver.calls == 5
+    assert list(receiver.accepted) == [str(row.id)]
+    assert receiver.calls == 5
     assert dead_deliveries(store) == []
     with store.read() as conn:
         actions = conn.execute(sa.select(audit_log.c.action, audit_log.c.entity_id)).all()
@@ -225,8 +247,12 @@ def test_retry_after_is_honoured(
     one_pqa(store, seed, alert_settings)
     deliver.deliver_due(store, alert_settings, now=NOW)
     assert delivery_row(store).next_attempt_at == NOW + timedelta(seconds=30)
-    assert deliver.deliver_due(store, alert_settings, now=NOW + timedelta(seconds=29)).attempted == 0
-    assert deliver.deliver_due(store, alert_settings, now=NOW + timedelta(seconds=30)).delivered == 1
+    assert (
+        deliver.deliver_due(store, alert_settings, now=NOW + timedelta(seconds=29)).attempted == 0
+    )
+    assert (
+        deliver.deliver_due(store, alert_settings, now=NOW + timedelta(seconds=30)).delivered == 1
+    )
 
 
 def test_an_unreachable_receiver_is_retried(
@@ -255,15 +281,17 @@ def test_a_crash_between_send_and_record_resends_the_same_id(
     assert deliver.deliver_due(store, alert_settings, now=NOW + lease / 2).attempted == 0
     assert deliver.deliver_due(store, alert_settings, now=NOW + lease).delivered == 1
     assert receiver.ids == [str(claimed.delivery_id)] * 2
-    assert receiver.duplicates == 1 and len(receiver.accepted) == 1
+    assert receiver.duplicates == 1
+    assert len(receiver.accepted) == 1
 
 
 def test_a_digest_destination_gets_one_summary_per_period(
     store: Store, seed: Seed, alert_settings: Settings, server: LocalServer, receiver: Receiver
 ) -> None:
     webhook(store, server, name="digest hook", digest=True)
-    live = add_destination(store, CLI, name="#sales", kind="slack",
-                           url=f"{server.url}/services/live")  # fmt: skip
+    live = add_destination(
+        store, CLI, name="#sales", kind="slack", url=f"{server.url}/services/live"
+    )
     acme = seed.account("Acme Inc", "acme.io")
     globex = seed.account("Globex", "globex.com")
     seed.scores(acme, pqa_since=NOW - timedelta(minutes=20))
@@ -280,9 +308,11 @@ def test_a_digest_destination_gets_one_summary_per_period(
     assert (report.delivered, report.digests) == (1, 1)
     (request,) = server.received("/hooks/devfunnel")
     body = request.json()
-    assert body["id"] == request.headers["x-devfunnel-delivery"] and body["type"] == "digest"
+    assert body["id"] == request.headers["x-devfunnel-delivery"]
+    assert body["type"] == "digest"
     digest = body["digest"]
-    assert digest["count"] == 2 and digest["period_end"] == NOW.isoformat()
+    assert digest["count"] == 2
+    assert digest["period_end"] == NOW.isoformat()
     assert [a["account"]["name"] for a in digest["alerts"]] == ["Acme Inc", "Globex"]
     # Formed once: the next pass in the same period forms nothing.
     again = deliver.deliver_due(store, alert_settings, now=NOW + timedelta(minutes=30))

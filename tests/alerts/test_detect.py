@@ -32,14 +32,16 @@ def test_a_new_pqa_is_raised_once_with_its_context(
     report = detect_alerts(store, alert_settings, now=NOW)
     assert report.raised == {"became_pqa": 1}
     (alert,) = list_alerts(store)
-    assert alert.kind == "became_pqa" and alert.account_id == acme
+    assert alert.kind == "became_pqa"
+    assert alert.account_id == acme
     body = alert.payload
     assert body["title"] == "Acme Inc became a product-qualified account"
     assert body["account"] == {"id": str(acme), "name": "Acme Inc", "domain": "acme.io"}
     assert body["owner"] == {"id": str(owner), "name": "Ines Ortega", "email": "ines.ae@acme.dev"}
     assert body["why"] == ["api_usage (42%)", "sdk_installed (21%)"]
     assert body["link"] == f"{PUBLIC_URL}/accounts/{acme}"
-    assert body["facts"]["grade"] == "A" and body["facts"]["active_developers"] == 4
+    assert body["facts"]["grade"] == "A"
+    assert body["facts"]["active_developers"] == 4
     # Running again (or from another worker) raises nothing new.
     assert detect_alerts(store, alert_settings, now=NOW + timedelta(minutes=5)).total == 0
     assert len(list_alerts(store)) == 1
@@ -75,8 +77,13 @@ def test_a_breached_lead_that_is_still_untouched(
     owner = seed.user("sam.sdr@acme.dev", "Sam Reed")
     acme = seed.account("Acme Inc", "acme.io")
     jane = seed.person(acme, "jane@acme.io", name="Jane Doe")
-    lead = seed.lead(acme, person_id=jane, owner_id=owner, routed_by="round_robin:sdr",
-                     escalated_at=NOW - timedelta(minutes=30))  # fmt: skip
+    lead = seed.lead(
+        acme,
+        person_id=jane,
+        owner_id=owner,
+        routed_by="round_robin:sdr",
+        escalated_at=NOW - timedelta(minutes=30),
+    )
     seed.lead(acme, owner_id=owner, first_touch_at=NOW - timedelta(minutes=10))  # touched late
     seed.lead(acme, owner_id=owner, status="disqualified")
     seed.lead(acme, owner_id=owner, breached_at=None)
@@ -102,17 +109,16 @@ def test_a_handoff_waiting_past_due(store: Store, seed: Seed, alert_settings: Se
     seed.handoff(acme, to_user_id=receiver, state="accepted")
     detect_alerts(store, alert_settings, now=NOW)
     (body,) = payloads(store, "handoff_waiting")
-    assert body["title"] == (
-        "Acme Inc: DevRel to sales (warm account) handoff waiting past due"
-    )
+    assert body["title"] == ("Acme Inc: DevRel to sales (warm account) handoff waiting past due")
     assert body["owner"]["email"] == "ines.ae@acme.dev"
     assert body["facts"]["handoff_id"] == str(handoff)
     assert body["facts"]["hours_waiting"] == 25.0
     assert body["why"][1] == "Packet 80% complete."
 
 
-def quiet_deal(seed: Seed, *, developers_last: timedelta | None,
-               deal_last: timedelta = timedelta(days=20)) -> uuid.UUID:  # fmt: skip
+def quiet_deal(
+    seed: Seed, *, developers_last: timedelta | None, deal_last: timedelta = timedelta(days=20)
+) -> uuid.UUID:
     """An open deal last touched ``deal_last`` ago at an account whose developer was last
     active ``developers_last`` ago (None: never)."""
     owner = seed.user(f"ae{uuid.uuid4().hex[:6]}@acme.dev", "Ines Ortega")
@@ -160,8 +166,9 @@ def test_a_deal_that_comes_back_and_goes_quiet_again_is_new(
     deal = quiet_deal(seed, developers_last=timedelta(days=14, hours=6))
     detect_alerts(store, alert_settings, now=NOW)
     with store.read() as conn:
-        account = conn.execute(sa.text("SELECT account_id FROM opportunities WHERE id = :i"),
-                               {"i": deal}).scalar_one()  # fmt: skip
+        account = conn.execute(
+            sa.text("SELECT account_id FROM opportunities WHERE id = :i"), {"i": deal}
+        ).scalar_one()
     seed.conversation(account, NOW + timedelta(days=1), deal)
     later = NOW + timedelta(days=16)
     assert detect_alerts(store, alert_settings, now=later).raised == {"deal_quiet": 1}
@@ -170,24 +177,38 @@ def test_a_deal_that_comes_back_and_goes_quiet_again_is_new(
 def test_each_alert_is_queued_for_the_destinations_that_want_it(
     store: Store, seed: Seed, alert_settings: Settings
 ) -> None:
-    everything = add_destination(store, CLI, name="all", kind="slack",
-                                 url="https://hooks.slack.com/services/T/B/x")  # fmt: skip
-    leads_only = add_destination(store, CLI, name="leads", kind="webhook",
-                                 url="https://crm.acme.dev/hook", secret="s" * 20,
-                                 alert_kinds=["lead_sla_breached"])  # fmt: skip
+    everything = add_destination(
+        store, CLI, name="all", kind="slack", url="https://hooks.slack.com/services/T/B/x"
+    )
+    leads_only = add_destination(
+        store,
+        CLI,
+        name="leads",
+        kind="webhook",
+        url="https://crm.acme.dev/hook",
+        secret="s" * 20,
+        alert_kinds=["lead_sla_breached"],
+    )
     acme = seed.account("Acme Inc", "acme.io")
     seed.scores(acme)
     seed.lead(acme)
     report = detect_alerts(store, alert_settings, now=NOW)
-    assert report.total == 2 and report.deliveries == 3
+    assert report.total == 2
+    assert report.deliveries == 3
     with store.read() as conn:
         rows = conn.execute(
-            sa.select(alerts.c.kind, alert_deliveries.c.destination_id, alert_deliveries.c.status,
-                      alert_deliveries.c.next_attempt_at)  # fmt: skip
-            .join(alerts, alerts.c.id == alert_deliveries.c.alert_id)
+            sa.select(
+                alerts.c.kind,
+                alert_deliveries.c.destination_id,
+                alert_deliveries.c.status,
+                alert_deliveries.c.next_attempt_at,
+            ).join(alerts, alerts.c.id == alert_deliveries.c.alert_id)
         ).all()
     assert sorted((r.kind, r.destination_id == everything.id) for r in rows) == [
-        ("became_pqa", True), ("lead_sla_breached", False), ("lead_sla_breached", True)]
+        ("became_pqa", True),
+        ("lead_sla_breached", False),
+        ("lead_sla_breached", True),
+    ]
     assert {r.status for r in rows} == {"pending"}
     assert {r.next_attempt_at for r in rows} == {NOW}
     assert leads_only.alert_kinds == ["lead_sla_breached"]

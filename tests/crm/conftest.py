@@ -61,13 +61,17 @@ def salesforce_server(salesforce: FakeSalesforce) -> Iterator[LocalServer]:
 
 
 def crm_environ(hubspot_url: str | None, salesforce_url: str | None) -> dict[str, str]:
-    env = {"DEVFUNNEL_SERVER_PUBLIC_URL": "https://devfunnel.acme.dev",
-           "DEVFUNNEL_CRM_RETRY_SECONDS": "[1.0, 2.0, 4.0]"}  # fmt: skip
+    env = {
+        "DEVFUNNEL_SERVER_PUBLIC_URL": "https://devfunnel.acme.dev",
+        "DEVFUNNEL_CRM_RETRY_SECONDS": "[1.0, 2.0, 4.0]",
+    }
     if hubspot_url:
         env |= {"DEVFUNNEL_CRM_HUBSPOT_TOKEN": TOKEN, "DEVFUNNEL_CRM_HUBSPOT_BASE_URL": hubspot_url}
     if salesforce_url:
-        env |= {"DEVFUNNEL_CRM_SALESFORCE_TOKEN": TOKEN,
-                "DEVFUNNEL_CRM_SALESFORCE_INSTANCE_URL": salesforce_url}  # fmt: skip
+        env |= {
+            "DEVFUNNEL_CRM_SALESFORCE_TOKEN": TOKEN,
+            "DEVFUNNEL_CRM_SALESFORCE_INSTANCE_URL": salesforce_url,
+        }
     return env
 
 
@@ -84,24 +88,32 @@ def world(store: Store) -> World:
     seed = Seed(store)
     owner = seed.user("ines.ae@acme.dev", "Ines Ortega")
     devrel = seed.user("dana.devrel@acme.dev", "Dana Lee", role="devrel")
-    acme = seed.account("Acme Inc", "acme.io", owner_id=owner,
-                        keys=[("hubspot", "101"), ("salesforce", SF_ACCOUNT)])  # fmt: skip
+    acme = seed.account(
+        "Acme Inc", "acme.io", owner_id=owner, keys=[("hubspot", "101"), ("salesforce", SF_ACCOUNT)]
+    )
     seed.account("Globex", "globex.com")  # not in any CRM: nothing is pushed for it
     seed.scores(acme)
     deal = seed.opportunity(acme, external_key="hubspot:9001", owner_id=owner)
-    sf_deal = seed.opportunity(acme, name="Acme expansion", type="expansion",
-                               external_key=f"salesforce:{SF_DEAL}")  # fmt: skip
-    seed.opportunity(acme, name="Won already", status="won", stage="closed_won",
-                     external_key="hubspot:9002")  # fmt: skip
-    jane = seed.person(acme, "jane@acme.io", name="Jane Doe",
-                       traits={"crmContact": "hubspot:301"})  # fmt: skip
+    sf_deal = seed.opportunity(
+        acme, name="Acme expansion", type="expansion", external_key=f"salesforce:{SF_DEAL}"
+    )
+    seed.opportunity(
+        acme, name="Won already", status="won", stage="closed_won", external_key="hubspot:9002"
+    )
+    jane = seed.person(acme, "jane@acme.io", name="Jane Doe", traits={"crmContact": "hubspot:301"})
     seed.person_scores(jane)
     bob = seed.person(acme, "bob@acme.io", traits={"crmContact": f"salesforce:{SF_CONTACT}"})
     seed.person_scores(bob, engagement=12.0, pql=False, journey_stage="evaluate")
     handoff = seed.handoff(
-        acme, opportunity_id=deal, from_user_id=devrel, to_user_id=owner,
-        packet={"developers": [{"name": "Jane Doe", "stage": "build"}],
-                "momentum": {"score": 82.5, "trend": "rising"}},
-        created_at=NOW - timedelta(hours=2), updated_at=NOW - timedelta(hours=2),
-    )  # fmt: skip
+        acme,
+        opportunity_id=deal,
+        from_user_id=devrel,
+        to_user_id=owner,
+        packet={
+            "developers": [{"name": "Jane Doe", "stage": "build"}],
+            "momentum": {"score": 82.5, "trend": "rising"},
+        },
+        created_at=NOW - timedelta(hours=2),
+        updated_at=NOW - timedelta(hours=2),
+    )
     return World(acme, deal, sf_deal, jane, handoff, seed)

@@ -69,16 +69,29 @@ class FakeHubSpot(FakeCrm):
 
     def limit_reply(self) -> Reply:
         headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-        return Reply(429, {"status": "error", "message": "You have reached your ten_secondly_"
-                           "rolling limit.", "errorType": "RATE_LIMIT",
-                           "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24",
-                           "policyName": self.policy}, headers)  # fmt: skip
+        return Reply(
+            429,
+            {
+                "status": "error",
+                "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24",
+                "policyName": self.policy,
+            },
+            headers,
+        )
 
     def __call__(self, request: Received) -> Reply:
         with self.lock:
             if request.headers.get("authorization") != f"Bearer {TOKEN}":
-                return Reply(401, {"status": "error", "message": "Authentication credentials "
-                                   "not found.", "category": "INVALID_AUTHENTICATION"})  # fmt: skip
+                return Reply(
+                    401,
+                    {
+                        "status": "error",
+                        "message": "Authentication credentials not found.",
+                        "category": "INVALID_AUTHENTICATION",
+                    },
+                )
             trouble = self._trouble()
             if trouble is not None:
                 return trouble
@@ -89,13 +102,20 @@ class FakeHubSpot(FakeCrm):
                 return self._search(request.json())
             if path == "/crm/v3/objects/notes" and request.method == "POST":
                 return self._create_note(request.json())
-            if (m := re.fullmatch(r"/crm/v3/objects/(\w+)/(\w+)", path)) and request.method == "PATCH":
+            if (
+                m := re.fullmatch(r"/crm/v3/objects/(\w+)/(\w+)", path)
+            ) and request.method == "PATCH":
                 return self._patch(m.group(1), m.group(2), request.json()["properties"])
             return Reply(404, {"status": "error", "message": f"no route {path}"})
 
     def _object(self, object_: str, crm_id: str, properties: dict[str, Any]) -> dict[str, Any]:
-        return {"id": crm_id, "properties": {**properties, "hs_object_id": crm_id},
-                "createdAt": STAMP, "updatedAt": STAMP, "archived": False}  # fmt: skip
+        return {
+            "id": crm_id,
+            "properties": {**properties, "hs_object_id": crm_id},
+            "createdAt": STAMP,
+            "updatedAt": STAMP,
+            "archived": False,
+        }
 
     def _batch_update(self, object_: str, inputs: list[dict[str, Any]]) -> Reply:
         results, missing = [], []
@@ -107,20 +127,35 @@ class FakeHubSpot(FakeCrm):
             self.records[object_][crm_id].update(item["properties"])
             self.applied.append((object_, crm_id, dict(item["properties"])))
             results.append(self._object(object_, crm_id, self.records[object_][crm_id]))
-        body: dict[str, Any] = {"status": "COMPLETE", "results": results,
-                                "startedAt": STAMP, "completedAt": STAMP}  # fmt: skip
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": STAMP,
+            "completedAt": STAMP,
+        }
         if missing:
             body["numErrors"] = len(missing)
-            body["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND",
-                               "message": f"Could not get some {object_.upper()} objects, they "
-                                          "may be deleted or not exist.",
-                               "context": {"ids": missing}}]  # fmt: skip
+            body["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": f"Could not get some {object_.upper()} objects, they "
+                    "may be deleted or not exist.",
+                    "context": {"ids": missing},
+                }
+            ]
         return self._answer(Reply(207 if missing else 200, body), bool(results))
 
     def _patch(self, object_: str, crm_id: str, properties: dict[str, Any]) -> Reply:
         if crm_id not in self.records.get(object_, {}):
-            return Reply(404, {"status": "error", "message": "resource not found",
-                               "category": "OBJECT_NOT_FOUND"})  # fmt: skip
+            return Reply(
+                404,
+                {
+                    "status": "error",
+                    "message": "resource not found",
+                    "category": "OBJECT_NOT_FOUND",
+                },
+            )
         self.records[object_][crm_id].update(properties)
         self.applied.append((object_, crm_id, dict(properties)))
         return self._answer(Reply(200, self._object(object_, crm_id, properties)), True)
@@ -128,8 +163,14 @@ class FakeHubSpot(FakeCrm):
     def _create_note(self, body: dict[str, Any]) -> Reply:
         properties = body["properties"]
         if "hs_timestamp" not in properties:
-            return Reply(400, {"status": "error", "category": "VALIDATION_ERROR",
-                               "message": "hs_timestamp is required"})  # fmt: skip
+            return Reply(
+                400,
+                {
+                    "status": "error",
+                    "category": "VALIDATION_ERROR",
+                    "message": "hs_timestamp is required",
+                },
+            )
         crm_id = str(next(self.ids))
         self.records["notes"][crm_id] = dict(properties)
         self.associations[crm_id] = body.get("associations", [])
@@ -141,8 +182,11 @@ class FakeHubSpot(FakeCrm):
         (condition,) = group["filters"]
         assert condition["operator"] == "CONTAINS_TOKEN"
         token = condition["value"]
-        hits = [self._object("notes", i, p) for i, p in self.records["notes"].items()
-                if token in re.findall(r"\w+", p.get(condition["propertyName"], ""))]  # fmt: skip
+        hits = [
+            self._object("notes", i, p)
+            for i, p in self.records["notes"].items()
+            if token in re.findall(r"\w+", p.get(condition["propertyName"], ""))
+        ]
         return Reply(200, {"total": len(hits), "results": hits[: body.get("limit", 10)]})
 
 
@@ -157,40 +201,58 @@ class FakeSalesforce(FakeCrm):
 
     def limit_reply(self) -> Reply:
         headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-        return Reply(403, [{"message": "TotalRequests Limit exceeded.",
-                            "errorCode": "REQUEST_LIMIT_EXCEEDED"}], headers)  # fmt: skip
+        return Reply(
+            403,
+            [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+            headers,
+        )
 
     def __call__(self, request: Received) -> Reply:
         with self.lock:
             if self.expired or request.headers.get("authorization") != f"Bearer {TOKEN}":
-                return Reply(401, [{"message": "Session expired or invalid",
-                                    "errorCode": "INVALID_SESSION_ID"}])  # fmt: skip
+                return Reply(
+                    401,
+                    [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}],
+                )
             trouble = self._trouble()
             if trouble is not None:
                 return trouble
             base = f"/services/data/{self.version}"
             path = request.path
-            if (m := re.fullmatch(rf"{base}/sobjects/(\w+)/(\w+)", path)) and request.method == "PATCH":
+            if (
+                m := re.fullmatch(rf"{base}/sobjects/(\w+)/(\w+)", path)
+            ) and request.method == "PATCH":
                 return self._patch(m.group(1), m.group(2), request.json())
             if (m := re.fullmatch(rf"{base}/sobjects/(\w+)/?", path)) and request.method == "POST":
                 return self._create(m.group(1), request.json())
             if path == f"{base}/query" and request.method == "GET":
                 return self._query(parse_qs(request.query)["q"][0])
-            return Reply(404, [{"errorCode": "NOT_FOUND",
-                                "message": "The requested resource does not exist"}])  # fmt: skip
+            return Reply(
+                404,
+                [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}],
+            )
 
     def _patch(self, sobject: str, record_id: str, fields: dict[str, Any]) -> Reply:
         if record_id not in self.records.get(sobject, {}):
-            return Reply(404, [{"errorCode": "NOT_FOUND",
-                                "message": "The requested resource does not exist"}])  # fmt: skip
+            return Reply(
+                404,
+                [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}],
+            )
         self.records[sobject][record_id].update(fields)
         self.applied.append((sobject, record_id, dict(fields)))
         return self._answer(Reply(204), True)
 
     def _create(self, sobject: str, fields: dict[str, Any]) -> Reply:
         if "Id" in fields:
-            return Reply(400, [{"message": "The Id field should not be specified in the sobject "
-                                "data.", "errorCode": "INVALID_FIELD"}])  # fmt: skip
+            return Reply(
+                400,
+                [
+                    {
+                        "message": "The Id field should not be specified in the sobject data.",
+                        "errorCode": "INVALID_FIELD",
+                    }
+                ],
+            )
         record_id = f"00T5g00000{next(self.ids):08d}"
         self.records[sobject][record_id] = dict(fields)
         self.applied.append((sobject, record_id, dict(fields)))
@@ -199,8 +261,15 @@ class FakeSalesforce(FakeCrm):
     def _query(self, soql: str) -> Reply:
         m = re.fullmatch(r"SELECT Id FROM Task WHERE Subject LIKE '%(\w+)%' LIMIT 1", soql)
         assert m, soql
-        hits = [{"attributes": {"type": "Task",
-                                "url": f"/services/data/{self.version}/sobjects/Task/{i}"},
-                 "Id": i} for i, f in self.records["Task"].items()
-                if m.group(1) in f.get("Subject", "")]  # fmt: skip
+        hits = [
+            {
+                "attributes": {
+                    "type": "Task",
+                    "url": f"/services/data/{self.version}/sobjects/Task/{i}",
+                },
+                "Id": i,
+            }
+            for i, f in self.records["Task"].items()
+            if m.group(1) in f.get("Subject", "")
+        ]
         return Reply(200, {"totalSize": len(hits[:1]), "done": True, "records": hits[:1]})

@@ -27,30 +27,50 @@ def test_the_sweep_queues_what_each_crm_knows(
     assert enqueue_changes(store, crm_settings, now=NOW) == {"hubspot": 4, "salesforce": 4}
     rows = queued(store)
     assert [(r.system, r.object) for r in rows] == [
-        ("hubspot", "companies"), ("hubspot", "contacts"), ("hubspot", "deals"),
-        ("hubspot", "notes"), ("salesforce", "Account"), ("salesforce", "Contact"),
-        ("salesforce", "Opportunity"), ("salesforce", "Task")]  # fmt: skip
+        ("hubspot", "companies"),
+        ("hubspot", "contacts"),
+        ("hubspot", "deals"),
+        ("hubspot", "notes"),
+        ("salesforce", "Account"),
+        ("salesforce", "Contact"),
+        ("salesforce", "Opportunity"),
+        ("salesforce", "Task"),
+    ]
     company = rows[0]
-    assert company.record_id == world.acme and company.status == "pending"
+    assert company.record_id == world.acme
+    assert company.status == "pending"
     assert company.payload["crm_id"] == "101"
     assert company.payload["fields"] == {
-        "devfunnel_fit": 71.0, "devfunnel_grade": "A", "devfunnel_journey_stage": "build",
-        "devfunnel_momentum": 82.5, "devfunnel_pqa": "true",
-        "devfunnel_pqa_since": "2026-03-02T11:00:00.000Z"}  # fmt: skip
+        "devfunnel_fit": 71.0,
+        "devfunnel_grade": "A",
+        "devfunnel_journey_stage": "build",
+        "devfunnel_momentum": 82.5,
+        "devfunnel_pqa": "true",
+        "devfunnel_pqa_since": "2026-03-02T11:00:00.000Z",
+    }
     deal = rows[2]
     assert (deal.record_id, deal.payload["crm_id"]) == (world.deal, "9001")
-    assert deal.payload["fields"] == {"devfunnel_grade": "A", "devfunnel_momentum": 82.5,
-                                      "devfunnel_pqa": "true"}  # fmt: skip
+    assert deal.payload["fields"] == {
+        "devfunnel_grade": "A",
+        "devfunnel_momentum": 82.5,
+        "devfunnel_pqa": "true",
+    }
     contact = rows[1]
     assert (contact.record_id, contact.payload["crm_id"]) == (world.jane, "301")
     assert contact.payload["fields"]["devfunnel_pql"] == "true"
     note = rows[3]
-    assert note.record_id == world.handoff and note.payload["op"] == "note"
+    assert note.record_id == world.handoff
+    assert note.payload["op"] == "note"
     assert note.payload["associations"] == [
-        {"to": {"id": "101"}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                         "associationTypeId": 190}]},
-        {"to": {"id": "9001"}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                          "associationTypeId": 214}]}]  # fmt: skip
+        {
+            "to": {"id": "101"},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 190}],
+        },
+        {
+            "to": {"id": "9001"},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 214}],
+        },
+    ]
     body = note.payload["properties"]["hs_note_body"]
     assert "DevRel to sales (warm account), Acme Inc" in body
     assert "<li>name: Jane Doe, stage: build</li>" in body
@@ -60,7 +80,8 @@ def test_the_sweep_queues_what_each_crm_knows(
     assert account.payload["fields"]["Devfunnel_PQA__c"] is True
     assert account.payload["fields"]["Devfunnel_Momentum__c"] == 82.5
     assert rows[5].payload["crm_id"] == SF_CONTACT
-    assert rows[6].payload["crm_id"] == SF_DEAL and rows[6].record_id == world.sf_deal
+    assert rows[6].payload["crm_id"] == SF_DEAL
+    assert rows[6].record_id == world.sf_deal
     task = rows[7]
     assert task.payload["fields"]["WhatId"] == SF_ACCOUNT  # its deal is not in Salesforce
     assert task.payload["fields"]["Subject"].endswith(f"({task.payload['marker']})")
@@ -68,7 +89,9 @@ def test_the_sweep_queues_what_each_crm_knows(
     assert "- name: Jane Doe, stage: build" in task.payload["fields"]["Description"]
     # The same state swept again queues nothing.
     assert enqueue_changes(store, crm_settings, now=NOW + timedelta(minutes=1)) == {
-        "hubspot": 0, "salesforce": 0}  # fmt: skip
+        "hubspot": 0,
+        "salesforce": 0,
+    }
 
 
 def test_a_rescore_queues_only_real_changes(
@@ -92,9 +115,13 @@ def test_a_rescore_queues_only_real_changes(
 def test_the_hooks_queue_inside_the_callers_transaction(
     store: Store, world: World, crm_settings: Settings
 ) -> None:
-    with pytest.raises(RuntimeError), store.transaction() as conn:
-        assert enqueue_for_accounts(conn, crm_settings, [world.acme], NOW) == 4
-        raise RuntimeError("the scoring transaction fails")
+    def failing_scoring_transaction() -> None:
+        with store.transaction() as conn:
+            assert enqueue_for_accounts(conn, crm_settings, [world.acme], NOW) == 4
+            raise RuntimeError("the scoring transaction fails")
+
+    with pytest.raises(RuntimeError):
+        failing_scoring_transaction()
     assert queued(store) == []  # rolled back with it
     with store.transaction() as conn:
         assert enqueue_for_accounts(conn, crm_settings, [world.acme], NOW) == 4
@@ -113,11 +140,15 @@ def test_nothing_is_queued_without_a_connection(
 
 
 def test_mappings_choose_the_fields(store: Store, world: World, settings: Settings) -> None:
-    environ = {**crm_environ("http://127.0.0.1:9", None),
-               "DEVFUNNEL_CRM_HUBSPOT_PROPERTIES": '{ grade = "lead_grade", why = "df_why" }',
-               "DEVFUNNEL_CRM_HUBSPOT_DEAL_PROPERTIES": "{}",
-               "DEVFUNNEL_CRM_HUBSPOT_HANDOFF_NOTES": "false"}  # fmt: skip
+    environ = {
+        **crm_environ("http://127.0.0.1:9", None),
+        "DEVFUNNEL_CRM_HUBSPOT_PROPERTIES": '{ grade = "lead_grade", why = "df_why" }',
+        "DEVFUNNEL_CRM_HUBSPOT_DEAL_PROPERTIES": "{}",
+        "DEVFUNNEL_CRM_HUBSPOT_HANDOFF_NOTES": "false",
+    }
     assert enqueue_changes(store, load_settings(None, environ=environ), now=NOW) == {"hubspot": 2}
     company = next(r for r in queued(store) if r.object == "companies")
     assert company.payload["fields"] == {
-        "lead_grade": "A", "df_why": "api_usage (42%); sdk_installed (21%)"}  # fmt: skip
+        "lead_grade": "A",
+        "df_why": "api_usage (42%); sdk_installed (21%)",
+    }

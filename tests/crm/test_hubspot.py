@@ -25,22 +25,33 @@ def hubspot_settings(server: LocalServer) -> Settings:
 
 
 def rows(store: Store, object_: str | None = None) -> list[outbox.OutboxRow]:
-    return [r for r in outbox.list_outbox(store, system="hubspot", limit=1000)
-            if object_ is None or r.object == object_]  # fmt: skip
+    return [
+        r
+        for r in outbox.list_outbox(store, system="hubspot", limit=1000)
+        if object_ is None or r.object == object_
+    ]
 
 
 def test_scores_and_a_handoff_note_reach_hubspot(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     enqueue_changes(store, config, now=NOW)
     report = push_pending(store, config, now=NOW)
     assert report.counts["hubspot"] == {"sent": 4, "retrying": 0, "dead": 0, "rate_limited": 0}
     assert hubspot.records["companies"]["101"] == {
-        "name": "Acme Inc", "devfunnel_momentum": 82.5, "devfunnel_fit": 71.0,
-        "devfunnel_grade": "A", "devfunnel_journey_stage": "build", "devfunnel_pqa": "true",
-        "devfunnel_pqa_since": "2026-03-02T11:00:00.000Z"}  # fmt: skip
+        "name": "Acme Inc",
+        "devfunnel_momentum": 82.5,
+        "devfunnel_fit": 71.0,
+        "devfunnel_grade": "A",
+        "devfunnel_journey_stage": "build",
+        "devfunnel_pqa": "true",
+        "devfunnel_pqa_since": "2026-03-02T11:00:00.000Z",
+    }
     assert hubspot.records["deals"]["9001"]["devfunnel_momentum"] == 82.5
     assert hubspot.records["contacts"]["301"]["devfunnel_engagement"] == 64.0
     ((note_id, note),) = hubspot.records["notes"].items()
@@ -49,24 +60,32 @@ def test_scores_and_a_handoff_note_reach_hubspot(
     assert [a["to"]["id"] for a in hubspot.associations[note_id]] == ["101", "9001"]
     requests = hubspot_server.received()
     assert {r.path for r in requests} == {
-        "/crm/v3/objects/companies/batch/update", "/crm/v3/objects/contacts/batch/update",
-        "/crm/v3/objects/deals/batch/update", "/crm/v3/objects/notes"}  # fmt: skip
+        "/crm/v3/objects/companies/batch/update",
+        "/crm/v3/objects/contacts/batch/update",
+        "/crm/v3/objects/deals/batch/update",
+        "/crm/v3/objects/notes",
+    }
     batch = next(r for r in requests if r.path.endswith("companies/batch/update"))
     assert batch.headers["authorization"] == f"Bearer {TOKEN}"
     ((company,),) = [batch.json()["inputs"]]
-    assert company["id"] == "101" and company["properties"]["devfunnel_grade"] == "A"
+    assert company["id"] == "101"
+    assert company["properties"]["devfunnel_grade"] == "A"
     sent = {r.object: r for r in rows(store)}
     assert {o: r.status for o, r in sent.items()} == dict.fromkeys(sent, "sent")
-    assert sent["companies"].crm_object_id == "101" and sent["notes"].crm_object_id == note_id
+    assert sent["companies"].crm_object_id == "101"
+    assert sent["notes"].crm_object_id == note_id
     # Nothing is due any more: another pass sends nothing.
     assert push_pending(store, config, now=NOW + timedelta(hours=1)).total("sent") == 0
     assert len(hubspot_server.received()) == 4
 
 
 def test_an_outage_loses_nothing_and_duplicates_nothing(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     enqueue_changes(store, config, now=NOW)
     hubspot.down = True  # 503 to everything
@@ -77,7 +96,8 @@ def test_an_outage_loses_nothing_and_duplicates_nothing(
     second = push_pending(store, config, now=NOW + timedelta(seconds=1))
     assert second.counts["hubspot"]["retrying"] == 4
     assert {r.last_error for r in rows(store)} == {
-        "cannot reach 127.0.0.1: connection refused or failed"}  # fmt: skip
+        "cannot reach 127.0.0.1: connection refused or failed"
+    }
     # Meanwhile the scores change: a newer update for the same records is queued.
     world.seed.scores(world.acme, grade="B", computed_at=NOW + timedelta(minutes=1))
     enqueue_changes(store, config, now=NOW + timedelta(seconds=2))
@@ -94,14 +114,21 @@ def test_an_outage_loses_nothing_and_duplicates_nothing(
     # before HubSpot came back), and the handoff note exists once.
     (note_id,) = hubspot.records["notes"]
     assert sorted((o, i) for o, i, _ in hubspot.applied) == [
-        ("companies", "101"), ("contacts", "301"), ("deals", "9001"), ("notes", note_id)]
+        ("companies", "101"),
+        ("contacts", "301"),
+        ("deals", "9001"),
+        ("notes", note_id),
+    ]
     assert all(p.get("devfunnel_grade", "B") == "B" for _, _, p in hubspot.applied)
 
 
 def test_a_note_whose_answer_was_lost_is_found_not_created_again(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     enqueue_changes(store, config, now=NOW)
     with store.transaction() as conn:  # only the note
@@ -118,9 +145,12 @@ def test_a_note_whose_answer_was_lost_is_found_not_created_again(
 
 
 def test_retry_after_is_honoured_without_spending_attempts(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     enqueue_changes(store, config, now=NOW)
     hubspot.rate_limited, hubspot.retry_after = 1, "30"
@@ -137,9 +167,12 @@ def test_retry_after_is_honoured_without_spending_attempts(
 
 
 def test_without_retry_after_the_policy_sets_the_pause(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     enqueue_changes(store, config, now=NOW)
     hubspot.rate_limited, hubspot.retry_after, hubspot.policy = 1, None, "DAILY"
@@ -148,9 +181,12 @@ def test_without_retry_after_the_policy_sets_the_pause(
 
 
 def test_a_company_deleted_in_hubspot_is_dead_and_the_rest_goes_through(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = hubspot_settings(hubspot_server)
     del hubspot.records["companies"]["101"]
     enqueue_changes(store, config, now=NOW)
@@ -168,9 +204,12 @@ def test_a_company_deleted_in_hubspot_is_dead_and_the_rest_goes_through(
 
 
 def test_the_token_never_reaches_the_outbox(
-    store: Store, world: World, settings: Settings, hubspot: FakeHubSpot,
+    store: Store,
+    world: World,
+    settings: Settings,
+    hubspot: FakeHubSpot,
     hubspot_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     environ = crm_environ(hubspot_server.url, None) | {"DEVFUNNEL_CRM_HUBSPOT_TOKEN": "wrong"}
     config = load_settings(None, environ=environ)
     enqueue_changes(store, config, now=NOW)
@@ -179,4 +218,5 @@ def test_the_token_never_reaches_the_outbox(
     assert dead.last_error.startswith("HTTP 401 from 127.0.0.1")
     with store.read() as conn:
         stored = conn.execute(sa.select(crm_outbox)).all()
-    assert "wrong" not in repr(stored) and TOKEN not in repr(stored)
+    assert "wrong" not in repr(stored)
+    assert TOKEN not in repr(stored)

@@ -27,24 +27,35 @@ def rows(store: Store) -> list[outbox.OutboxRow]:
 
 
 def test_scores_and_a_handoff_task_reach_salesforce(
-    store: Store, world: World, settings: Settings, salesforce: FakeSalesforce,
+    store: Store,
+    world: World,
+    settings: Settings,
+    salesforce: FakeSalesforce,
     salesforce_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = salesforce_settings(salesforce_server)
     enqueue_changes(store, config, now=NOW)
     report = push_pending(store, config, now=NOW)
-    assert report.counts["salesforce"] == {"sent": 4, "retrying": 0, "dead": 0,
-                                           "rate_limited": 0}  # fmt: skip
+    assert report.counts["salesforce"] == {"sent": 4, "retrying": 0, "dead": 0, "rate_limited": 0}
     assert salesforce.records["Account"][SF_ACCOUNT] == {
-        "Name": "Acme Inc", "Devfunnel_Momentum__c": 82.5, "Devfunnel_Fit__c": 71.0,
-        "Devfunnel_Grade__c": "A", "Devfunnel_Journey_Stage__c": "build",
-        "Devfunnel_PQA__c": True, "Devfunnel_PQA_Since__c": "2026-03-02T11:00:00.000Z"}  # fmt: skip
+        "Name": "Acme Inc",
+        "Devfunnel_Momentum__c": 82.5,
+        "Devfunnel_Fit__c": 71.0,
+        "Devfunnel_Grade__c": "A",
+        "Devfunnel_Journey_Stage__c": "build",
+        "Devfunnel_PQA__c": True,
+        "Devfunnel_PQA_Since__c": "2026-03-02T11:00:00.000Z",
+    }
     assert salesforce.records["Opportunity"][SF_DEAL]["Devfunnel_Grade__c"] == "A"
     assert salesforce.records["Contact"][SF_CONTACT] == {
-        "Email": "jane@acme.io", "Devfunnel_Engagement__c": 12.0,
-        "Devfunnel_Journey_Stage__c": "evaluate", "Devfunnel_PQL__c": False}  # fmt: skip
+        "Email": "jane@acme.io",
+        "Devfunnel_Engagement__c": 12.0,
+        "Devfunnel_Journey_Stage__c": "evaluate",
+        "Devfunnel_PQL__c": False,
+    }
     ((task_id, task),) = salesforce.records["Task"].items()
-    assert task["WhatId"] == SF_ACCOUNT and task["Status"] == "Completed"
+    assert task["WhatId"] == SF_ACCOUNT
+    assert task["Status"] == "Completed"
     assert task["ActivityDate"] == "2026-03-02"
     requests = salesforce_server.received()
     patch = next(r for r in requests if r.path.endswith(f"/Account/{SF_ACCOUNT}"))
@@ -59,9 +70,12 @@ def test_scores_and_a_handoff_task_reach_salesforce(
 
 
 def test_the_request_limit_pauses_without_spending_attempts(
-    store: Store, world: World, settings: Settings, salesforce: FakeSalesforce,
+    store: Store,
+    world: World,
+    settings: Settings,
+    salesforce: FakeSalesforce,
     salesforce_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = salesforce_settings(salesforce_server)
     enqueue_changes(store, config, now=NOW)
     salesforce.rate_limited, salesforce.retry_after = 1, None
@@ -77,9 +91,12 @@ def test_the_request_limit_pauses_without_spending_attempts(
 
 
 def test_a_lost_answer_does_not_create_a_second_task(
-    store: Store, world: World, settings: Settings, salesforce: FakeSalesforce,
+    store: Store,
+    world: World,
+    settings: Settings,
+    salesforce: FakeSalesforce,
     salesforce_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = salesforce_settings(salesforce_server)
     enqueue_changes(store, config, now=NOW)
     with store.transaction() as conn:
@@ -89,13 +106,17 @@ def test_a_lost_answer_does_not_create_a_second_task(
     assert push_pending(store, config, now=NOW + timedelta(seconds=1)).total("sent") == 1
     assert len(salesforce.records["Task"]) == 1
     query = salesforce_server.received()[-1]
-    assert query.method == "GET" and query.path == "/services/data/v62.0/query"
+    assert query.method == "GET"
+    assert query.path == "/services/data/v62.0/query"
 
 
 def test_a_deleted_record_is_dead_an_expired_token_is_retried(
-    store: Store, world: World, settings: Settings, salesforce: FakeSalesforce,
+    store: Store,
+    world: World,
+    settings: Settings,
+    salesforce: FakeSalesforce,
     salesforce_server: LocalServer,
-) -> None:  # fmt: skip
+) -> None:
     config = salesforce_settings(salesforce_server)
     del salesforce.records["Opportunity"][SF_DEAL]
     enqueue_changes(store, config, now=NOW)
@@ -103,10 +124,12 @@ def test_a_deleted_record_is_dead_an_expired_token_is_retried(
     assert push_pending(store, config, now=NOW).counts["salesforce"]["retrying"] == 4
     assert {r.last_error for r in rows(store)} == {
         'HTTP 401 from 127.0.0.1: [{"message":"Session expired or invalid",'
-        '"errorCode":"INVALID_SESSION_ID"}]'}  # fmt: skip
+        '"errorCode":"INVALID_SESSION_ID"}]'
+    }
     salesforce.expired = False  # a fresh token
     report = push_pending(store, config, now=NOW + timedelta(seconds=1))
     assert (report.total("sent"), report.total("dead")) == (3, 1)
     (dead,) = outbox.list_outbox(store, status="dead")
-    assert dead.object == "Opportunity" and "NOT_FOUND" in dead.last_error
+    assert dead.object == "Opportunity"
+    assert "NOT_FOUND" in dead.last_error
     assert outbox.retry(store, str(dead.id), CLI).status == "pending"

@@ -75,8 +75,13 @@ class LocalServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                received = Received(self.command, parts.path, parts.query,
-                                    {k.lower(): v for k, v in self.headers.items()}, body)  # fmt: skip
+                received = Received(
+                    self.command,
+                    parts.path,
+                    parts.query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 with outer._lock:
                     outer.requests.append(received)
                 reply = outer.handler(received)
@@ -89,7 +94,7 @@ class LocalServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle  # noqa: N815
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -56,7 +56,9 @@ def load_json(value: Any) -> Any:
     return value
 
 
-def account_info(conn: sa.Connection, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, AccountInfo]:
+def account_info(
+    conn: sa.Connection, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, AccountInfo]:
     wanted = sorted({i for i in ids if i is not None})
     found: dict[uuid.UUID, AccountInfo] = {}
     a = accounts.c
@@ -77,7 +79,9 @@ def user_info(conn: sa.Connection, ids: Iterable[uuid.UUID | None]) -> dict[uuid
     return found
 
 
-def person_info(conn: sa.Connection, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, dict[str, Any]]:
+def person_info(
+    conn: sa.Connection, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, dict[str, Any]]:
     """People by id (following a merge once to the survivor): name and email."""
     wanted = sorted({i for i in ids if i is not None})
     found: dict[uuid.UUID, dict[str, Any]] = {}

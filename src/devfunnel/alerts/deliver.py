@@ -106,8 +106,18 @@ def lease_seconds(settings: Settings) -> float:
 def claim(store: Store, settings: Settings, now: datetime) -> list[Outgoing]:
     d, a, t = alert_deliveries.c, alerts.c, alert_destinations.c
     query = (
-        sa.select(d.id, d.attempts, a.id.label("alert_id"), a.kind, a.created_at, a.payload,
-                  t.name, t.kind.label("destination_kind"), t.url, t.secret)  # fmt: skip
+        sa.select(
+            d.id,
+            d.attempts,
+            a.id.label("alert_id"),
+            a.kind,
+            a.created_at,
+            a.payload,
+            t.name,
+            t.kind.label("destination_kind"),
+            t.url,
+            t.secret,
+        )
         .select_from(alert_deliveries)
         .join(alerts, a.id == d.alert_id)
         .join(alert_destinations, t.id == d.destination_id)
@@ -140,8 +150,12 @@ def claim(store: Store, settings: Settings, now: datetime) -> list[Outgoing]:
             destination_kind=row.destination_kind,
             url=row.url,
             secret=row.secret,
-            alert={"id": str(row.alert_id), "kind": row.kind, "created_at": iso(row.created_at),
-                   "payload": load_json(row.payload)},  # fmt: skip
+            alert={
+                "id": str(row.alert_id),
+                "kind": row.kind,
+                "created_at": iso(row.created_at),
+                "payload": load_json(row.payload),
+            },
         )
         for row in rows
     ]
@@ -176,24 +190,35 @@ def record(
     d = alert_deliveries.c
     values: dict[str, Any]
     if outcome.ok:
-        values = {"status": "delivered", "delivered_at": now, "next_attempt_at": None,
-                  "last_error": None}  # fmt: skip
+        values = {
+            "status": "delivered",
+            "delivered_at": now,
+            "next_attempt_at": None,
+            "last_error": None,
+        }
         report.delivered += 1
     else:
         delay = (
             outbound.next_delay(settings.alerts.retry_seconds, item.attempts, outcome.retry_after)
-            if outcome.retry else None
-        )  # fmt: skip
+            if outcome.retry
+            else None
+        )
         if delay is None:
             why = "gave up after" if outcome.retry else "refused; not retried after"
             error = f"{outcome.error} ({why} {item.attempts} attempt{'s' * (item.attempts > 1)})"
             values = {"status": "dead", "next_attempt_at": None, "last_error": error}
             report.dead += 1
-            log.warning("alert delivery %s to %s is dead: %s", item.delivery_id,
-                        item.destination_name, error)  # fmt: skip
+            log.warning(
+                "alert delivery %s to %s is dead: %s",
+                item.delivery_id,
+                item.destination_name,
+                error,
+            )
         else:
-            values = {"next_attempt_at": now + timedelta(seconds=delay),
-                      "last_error": outcome.error}  # fmt: skip
+            values = {
+                "next_attempt_at": now + timedelta(seconds=delay),
+                "last_error": outcome.error,
+            }
             report.retrying += 1
     with store.transaction() as conn:
         # Only the attempt we claimed: a re-drive meanwhile started a new life for it.

@@ -87,8 +87,9 @@ def add_destination(
     if kind not in DESTINATION_KINDS:
         raise ValidationError(
             f"unknown destination kind {kind!r}; use one of: {', '.join(DESTINATION_KINDS)}",
-            field="kind", value=kind,
-        )  # fmt: skip
+            field="kind",
+            value=kind,
+        )
     url = check_url(url)
     if kind == "webhook":
         if not secret:
@@ -101,30 +102,40 @@ def add_destination(
                 f"secret must have at least {MIN_SECRET} characters", field="secret"
             )
     elif secret:
-        raise ValidationError(
-            "slack destinations are not signed; leave secret out", field="secret"
-        )
+        raise ValidationError("slack destinations are not signed; leave secret out", field="secret")
     kinds = _check_kinds(alert_kinds)
     now = datetime.now(UTC)
     destination_id = new_id()
     t = alert_destinations.c
     with store.transaction() as conn:
-        taken = conn.execute(
-            sa.select(t.id).where(t.name == name, t.active.is_(sa.true()))
-        ).first()
+        taken = conn.execute(sa.select(t.id).where(t.name == name, t.active.is_(sa.true()))).first()
         if taken is not None:
             raise Conflict(f"an alert destination named {name!r} exists", field="name")
         conn.execute(
             alert_destinations.insert().values(
-                id=destination_id, name=name, kind=kind, url=url, secret=secret or None,
-                alert_kinds=kinds, digest=digest, active=True, created_by=actor.id,
+                id=destination_id,
+                name=name,
+                kind=kind,
+                url=url,
+                secret=secret or None,
+                alert_kinds=kinds,
+                digest=digest,
+                active=True,
+                created_by=actor.id,
                 created_at=now,
             )
-        )  # fmt: skip
-        shown = Destination(destination_id, name, kind, mask_url(kind, url), bool(secret),
-                            kinds, digest, True, now)  # fmt: skip
-        record(conn, actor, "alert_destination.create", entity_kind="alert_destination",
-               entity_id=destination_id, after=_audited(shown))  # fmt: skip
+        )
+        shown = Destination(
+            destination_id, name, kind, mask_url(kind, url), bool(secret), kinds, digest, True, now
+        )
+        record(
+            conn,
+            actor,
+            "alert_destination.create",
+            entity_kind="alert_destination",
+            entity_id=destination_id,
+            after=_audited(shown),
+        )
     return shown
 
 
@@ -143,8 +154,14 @@ def remove_destination(store: Store, ref: str, actor: Actor) -> Destination:
         row = _find(conn, ref)
         if row.active:
             conn.execute(alert_destinations.update().where(t.id == row.id).values(active=False))
-            record(conn, actor, "alert_destination.remove", entity_kind="alert_destination",
-                   entity_id=row.id, before=_audited(_destination(row)))  # fmt: skip
+            record(
+                conn,
+                actor,
+                "alert_destination.remove",
+                entity_kind="alert_destination",
+                entity_id=row.id,
+                before=_audited(_destination(row)),
+            )
             row = conn.execute(sa.select(alert_destinations).where(t.id == row.id)).one()
     return _destination(row)
 
@@ -173,8 +190,9 @@ def _check_kinds(kinds: Sequence[str] | None) -> list[str] | None:
     if unknown:
         raise ValidationError(
             f"unknown alert kind {unknown[0]!r}; use some of: {', '.join(ALERT_KINDS)}",
-            field="alert_kinds", value=unknown[0],
-        )  # fmt: skip
+            field="alert_kinds",
+            value=unknown[0],
+        )
     return sorted(set(kinds), key=ALERT_KINDS.index)
 
 
@@ -182,12 +200,23 @@ def _destination(row: sa.Row[Any]) -> Destination:
     m = row._mapping
     kinds = load_json(m["alert_kinds"])
     return Destination(
-        m["id"], m["name"], m["kind"], mask_url(m["kind"], m["url"]), bool(m["secret"]),
-        list(kinds) if isinstance(kinds, list) else None, bool(m["digest"]),
-        bool(m["active"]), m["created_at"],
-    )  # fmt: skip
+        m["id"],
+        m["name"],
+        m["kind"],
+        mask_url(m["kind"], m["url"]),
+        bool(m["secret"]),
+        list(kinds) if isinstance(kinds, list) else None,
+        bool(m["digest"]),
+        bool(m["active"]),
+        m["created_at"],
+    )
 
 
 def _audited(destination: Destination) -> dict[str, Any]:
-    return {"name": destination.name, "kind": destination.kind, "url": destination.url,
-            "alert_kinds": destination.alert_kinds, "digest": destination.digest}  # fmt: skip
+    return {
+        "name": destination.name,
+        "kind": destination.kind,
+        "url": destination.url,
+        "alert_kinds": destination.alert_kinds,
+        "digest": destination.digest,
+    }

@@ -59,8 +59,12 @@ def form_digests(store: Store, settings: Settings, *, now: datetime) -> int:
             if conn.execute(sa.select(a.id).where(a.dedupe_key == key)).first() is not None:
                 continue  # this period is summarised; later stragglers go in the next one
             items: list[dict[str, Any]] = [
-                {"id": str(row.alert_id), "kind": row.kind, "created_at": iso(row.created_at),
-                 **load_json(row.payload)}  # fmt: skip
+                {
+                    "id": str(row.alert_id),
+                    "kind": row.kind,
+                    "created_at": iso(row.created_at),
+                    **load_json(row.payload),
+                }
                 for row in waiting
             ]
             payload = {
@@ -73,10 +77,14 @@ def form_digests(store: Store, settings: Settings, *, now: datetime) -> int:
             digest_id = new_id()
             conn.execute(
                 alerts.insert().values(
-                    id=digest_id, kind=DIGEST, dedupe_key=key, account_id=None,
-                    payload=payload, created_at=now,
+                    id=digest_id,
+                    kind=DIGEST,
+                    dedupe_key=key,
+                    account_id=None,
+                    payload=payload,
+                    created_at=now,
                 )
-            )  # fmt: skip
+            )
             queue_delivery(conn, digest_id, destination.id, now)
             conn.execute(
                 alert_deliveries.update()

@@ -54,21 +54,21 @@ def list_alerts(
     if kind is not None and kind not in (*ALERT_KINDS, DIGEST):
         raise ValidationError(
             f"unknown alert kind {kind!r}; use one of: {', '.join((*ALERT_KINDS, DIGEST))}",
-            field="kind", value=kind,
-        )  # fmt: skip
+            field="kind",
+            value=kind,
+        )
     if status is not None and status not in DELIVERY_STATUSES:
         raise ValidationError(
             f"unknown delivery status {status!r}; use one of: {', '.join(DELIVERY_STATUSES)}",
-            field="status", value=status,
-        )  # fmt: skip
+            field="status",
+            value=status,
+        )
     a, d = alerts.c, alert_deliveries.c
     query = sa.select(alerts).order_by(a.created_at.desc(), a.id.desc()).limit(limit)
     if kind is not None:
         query = query.where(a.kind == kind)
     if status is not None:
-        query = query.where(
-            sa.exists().where(d.alert_id == a.id, d.status == status)
-        )
+        query = query.where(sa.exists().where(d.alert_id == a.id, d.status == status))
     with store.read() as conn:
         rows = conn.execute(query).all()
         deliveries = _deliveries(conn, [r.id for r in rows])
@@ -78,8 +78,17 @@ def list_alerts(
         title = payload.get("title") or (
             f"Digest of {payload.get('count', 0)} alerts" if row.kind == DIGEST else row.kind
         )
-        views.append(AlertView(row.id, row.kind, row.created_at, row.account_id, str(title),
-                               payload, deliveries.get(row.id, [])))  # fmt: skip
+        views.append(
+            AlertView(
+                row.id,
+                row.kind,
+                row.created_at,
+                row.account_id,
+                str(title),
+                payload,
+                deliveries.get(row.id, []),
+            )
+        )
     return views
 
 
@@ -132,9 +141,15 @@ def retry(
             .values(status="pending", attempts=0, next_attempt_at=now)
         )
         for row in dead:
-            record(conn, actor, "alert_delivery.retry", entity_kind="alert_delivery",
-                   entity_id=row.id, before={"status": "dead"},
-                   after={"status": "pending", "destination": row.name})  # fmt: skip
+            record(
+                conn,
+                actor,
+                "alert_delivery.retry",
+                entity_kind="alert_delivery",
+                entity_id=row.id,
+                before={"status": "dead"},
+                after={"status": "pending", "destination": row.name},
+            )
         requeued = set(ids)
         views = _deliveries(conn, sorted({r.alert_id for r in dead}))
         return [v for vs in views.values() for v in vs if v.id in requeued]
@@ -147,8 +162,17 @@ def _deliveries(
     found: dict[uuid.UUID, list[DeliveryView]] = {}
     for part in chunked(alert_ids):
         query = (
-            sa.select(d.id, d.alert_id, d.destination_id, t.name, d.status, d.attempts,
-                      d.next_attempt_at, d.last_error, d.delivered_at)  # fmt: skip
+            sa.select(
+                d.id,
+                d.alert_id,
+                d.destination_id,
+                t.name,
+                d.status,
+                d.attempts,
+                d.next_attempt_at,
+                d.last_error,
+                d.delivered_at,
+            )
             .join(alert_destinations, t.id == d.destination_id)
             .where(d.alert_id.in_(part))
             .order_by(t.name, d.id)

@@ -33,10 +33,18 @@ def _cut(text: str, limit: int) -> str:
 def webhook_body(delivery_id: str, alert: dict[str, Any]) -> dict[str, Any]:
     """The JSON document a generic webhook receives for one alert or one digest."""
     if alert["kind"] == DIGEST:
-        return {"id": delivery_id, "type": "digest", "created_at": alert["created_at"],
-                "digest": {"id": alert["id"], **alert["payload"]}}  # fmt: skip
-    return {"id": delivery_id, "type": "alert", "created_at": alert["created_at"],
-            "alert": {"id": alert["id"], **alert["payload"]}}  # fmt: skip
+        return {
+            "id": delivery_id,
+            "type": "digest",
+            "created_at": alert["created_at"],
+            "digest": {"id": alert["id"], **alert["payload"]},
+        }
+    return {
+        "id": delivery_id,
+        "type": "alert",
+        "created_at": alert["created_at"],
+        "alert": {"id": alert["id"], **alert["payload"]},
+    }
 
 
 def slack_body(delivery_id: str, alert: dict[str, Any]) -> dict[str, Any]:
@@ -54,16 +62,18 @@ def slack_body(delivery_id: str, alert: dict[str, Any]) -> dict[str, Any]:
     fields = []
     owner = payload.get("owner")
     if owner:
-        fields.append({"type": "mrkdwn",
-                       "text": f"*Owner*\n{escape(owner.get('name') or owner['email'])}"})  # fmt: skip
+        fields.append(
+            {"type": "mrkdwn", "text": f"*Owner*\n{escape(owner.get('name') or owner['email'])}"}
+        )
     fields.append({"type": "mrkdwn", "text": f"*Alert*\n{escape(payload.get('label', ''))}"})
     blocks: list[dict[str, Any]] = [
-        {"type": "header",
-         "text": {"type": "plain_text", "text": _cut(title, HEADER_LIMIT)}},
-        {"type": "section",
-         "text": {"type": "mrkdwn", "text": _cut("\n".join(lines), SECTION_LIMIT)},
-         "fields": fields},
-    ]  # fmt: skip
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(title, HEADER_LIMIT)}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _cut("\n".join(lines), SECTION_LIMIT)},
+            "fields": fields,
+        },
+    ]
     why = [f"• {escape(line)}" for line in payload.get("why", [])]
     if why:
         text = _cut("*Why*\n" + "\n".join(why), SECTION_LIMIT)
@@ -81,10 +91,11 @@ def _slack_digest(delivery_id: str, alert: dict[str, Any]) -> dict[str, Any]:
         counts[item["kind"]] = counts.get(item["kind"], 0) + 1
     summary = ", ".join(f"{LABELS.get(k, k)}: {n}" for k, n in counts.items())
     lines = [
-        f"• <{escape(item['link'])}|{escape(item['title'])}>" if item.get("link")
+        f"• <{escape(item['link'])}|{escape(item['title'])}>"
+        if item.get("link")
         else f"• {escape(item['title'])}"
         for item in items[:DIGEST_LINES]
-    ]  # fmt: skip
+    ]
     if len(items) > DIGEST_LINES:
         lines.append(f"… and {len(items) - DIGEST_LINES} more")
     blocks: list[dict[str, Any]] = [

@@ -44,13 +44,21 @@ def deals_gone_quiet(
     q = timedelta(days=settings.pipeline.quiet_after_days)
     o = opportunities.c
     deals = conn.execute(
-        sa.select(o.id, o.account_id, o.name, o.stage, o.amount_minor, o.currency, o.owner_id,
-                  o.close_date, o.created_at)  # fmt: skip
-        .where(o.status == "open", o.created_at <= now - q)
+        sa.select(
+            o.id,
+            o.account_id,
+            o.name,
+            o.stage,
+            o.amount_minor,
+            o.currency,
+            o.owner_id,
+            o.close_date,
+            o.created_at,
+        ).where(o.status == "open", o.created_at <= now - q)
     ).all()
     if not deals:
         return []
-    touched = _last_deal_touch(conn, deals, now)
+    touched = _last_deal_touch(conn, list(deals), now)
     quiet_deals = [d for d in deals if touched[d.id] <= now - q]
     developers = developer_activity(conn, {d.account_id for d in quiet_deals}, now, q)
     infos = account_info(conn, (d.account_id for d in quiet_deals))
@@ -69,9 +77,8 @@ def deals_gone_quiet(
         owner = owners.get(deal.owner_id) if deal.owner_id else None
         days = settings.pipeline.quiet_after_days
         amount = (
-            str(Money(deal.amount_minor, deal.currency))
-            if deal.amount_minor is not None else None
-        )  # fmt: skip
+            str(Money(deal.amount_minor, deal.currency)) if deal.amount_minor is not None else None
+        )
         why = [
             f"No conversation or stage change since {touched[deal.id]:%Y-%m-%d} "
             f"({(now - touched[deal.id]).days} days).",
@@ -79,14 +86,18 @@ def deals_gone_quiet(
             f"none in the last {days}; last seen {activity['last']:%Y-%m-%d}.",
         ]
         facts: dict[str, Any] = {
-            "opportunity_id": str(deal.id), "opportunity": deal.name,
-            "stage": stages.get(deal.stage, deal.stage), "amount": amount,
+            "opportunity_id": str(deal.id),
+            "opportunity": deal.name,
+            "stage": stages.get(deal.stage, deal.stage),
+            "amount": amount,
             "close_date": deal.close_date.isoformat() if deal.close_date else None,
             "last_deal_activity": iso(touched[deal.id]),
             "last_developer_event": iso(activity["last"]),
-            "developer_events_before": activity["before"], "developer_events_recent": 0,
-            "developers": activity["people"], "quiet_after_days": days,
-        }  # fmt: skip
+            "developer_events_before": activity["before"],
+            "developer_events_recent": 0,
+            "developers": activity["people"],
+            "quiet_after_days": days,
+        }
         name = info.name if info else "an account"
         found.append(
             Found(
@@ -94,16 +105,20 @@ def deals_gone_quiet(
                 f"deal_quiet:{deal.id}:{iso(last_sign)}",
                 deal.account_id,
                 alert_payload(
-                    settings, "deal_quiet",
+                    settings,
+                    "deal_quiet",
                     title=f"{deal.name} ({name}) went quiet, and so did its developers",
                     summary=f"No deal activity for {(now - touched[deal.id]).days} days and no "
                     f"developer events for {(now - activity['last']).days} days.",
                     account=info.as_json() if info else None,
-                    owner=owner.as_json() if owner else None, why=why,
-                    path=f"accounts/{deal.account_id}", occurred_at=occurred, facts=facts,
+                    owner=owner.as_json() if owner else None,
+                    why=why,
+                    path=f"accounts/{deal.account_id}",
+                    occurred_at=occurred,
+                    facts=facts,
                 ),
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -168,6 +183,9 @@ def developer_activity(
             .group_by(p.account_id)
         )
         for account_id, last, before_count, active in conn.execute(query):
-            found[account_id] = {"last": last, "before": int(before_count or 0),
-                                 "people": int(active)}  # fmt: skip
+            found[account_id] = {
+                "last": last,
+                "before": int(before_count or 0),
+                "people": int(active),
+            }
     return found

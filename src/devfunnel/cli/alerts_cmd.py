@@ -18,10 +18,12 @@ from devfunnel.alerts.detect import detect_alerts
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
 
-app = typer.Typer(help="Alerts: destinations, recent alerts, delivery, dead letters.",
-                  no_args_is_help=True)  # fmt: skip
-destinations_app = typer.Typer(help="Where alerts are delivered (Slack, signed webhooks).",
-                               no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Alerts: destinations, recent alerts, delivery, dead letters.", no_args_is_help=True
+)
+destinations_app = typer.Typer(
+    help="Where alerts are delivered (Slack, signed webhooks).", no_args_is_help=True
+)
 app.add_typer(destinations_app, name="destinations")
 
 
@@ -32,17 +34,21 @@ def add(
     url: Annotated[str, typer.Option(help="The http(s) URL to POST to.")],
     secret: Annotated[
         str | None,
-        typer.Option(help="Signing secret for webhooks (16+ characters); '-' reads it from "
-                     "standard input."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            help="Signing secret for webhooks (16+ characters); '-' reads it from standard input."
+        ),
+    ] = None,
     generate_secret: Annotated[
         bool, typer.Option("--generate-secret", help="Make a random secret and print it once.")
     ] = False,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Deliver only this alert kind (repeatable): became_pqa, "
-                     "lead_sla_breached, handoff_waiting, deal_quiet."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--only",
+            help="Deliver only this alert kind (repeatable): became_pqa, "
+            "lead_sla_breached, handoff_waiting, deal_quiet.",
+        ),
+    ] = None,
     digest: Annotated[
         bool, typer.Option("--digest", help="One summary per alerts.digest_minutes instead.")
     ] = False,
@@ -57,13 +63,21 @@ def add(
         secret = secrets.token_urlsafe(32)
     with open_store(settings_for(db, config)) as store:
         added = destinations_service.add_destination(
-            store, CLI, name=name, kind=kind, url=url, secret=secret, alert_kinds=only,
+            store,
+            CLI,
+            name=name,
+            kind=kind,
+            url=url,
+            secret=secret,
+            alert_kinds=only,
             digest=digest,
-        )  # fmt: skip
-    what = "all alerts" if added.alert_kinds is None else ", ".join(added.alert_kinds)
-    mode = "a digest" if added.digest else "each alert"
-    console.print(f"Added {added.kind} destination {escape(added.name)!r} ({added.url}, id "
-                  f"{added.id}): {mode} of {what}.")  # fmt: skip
+        )
+    what = "every alert" if added.alert_kinds is None else " and ".join(added.alert_kinds)
+    when = "in a digest per alerts.digest_minutes" if added.digest else "as it happens"
+    console.print(
+        f"Added {added.kind} destination {escape(added.name)!r} ({added.url}, id {added.id}): "
+        f"{what}, {when}."
+    )
     if generate_secret and secret:
         console.print("Its signing secret, shown once:")
         typer.echo(secret)
@@ -80,9 +94,15 @@ def list_destinations(
         found = destinations_service.list_destinations(store, include_removed=all_)
     table = Table("name", "kind", "url", "alerts", "mode", "active", "id")
     for d in found:
-        table.add_row(escape(d.name), d.kind, d.url, ", ".join(d.alert_kinds or ["all"]),
-                      "digest" if d.digest else "each", "yes" if d.active else "removed",
-                      str(d.id))  # fmt: skip
+        table.add_row(
+            escape(d.name),
+            d.kind,
+            d.url,
+            ", ".join(d.alert_kinds or ["all"]),
+            "digest" if d.digest else "each",
+            "yes" if d.active else "removed",
+            str(d.id),
+        )
     console.print(table)
 
 
@@ -113,11 +133,21 @@ def list_alerts(
         found = history.list_alerts(store, limit=limit, kind=kind, status=status)
     table = Table("when", "kind", "alert", "deliveries", "id")
     for alert in found:
-        deliveries = "\n".join(f"{escape(d.destination)}: {d.status}"
-                               + (f" ({d.attempts} attempts)" if d.attempts > 1 else "")
-                               for d in alert.deliveries) or "none"  # fmt: skip
-        table.add_row(f"{alert.created_at:%Y-%m-%d %H:%M}", alert.kind, escape(alert.title),
-                      deliveries, str(alert.id))  # fmt: skip
+        deliveries = (
+            "\n".join(
+                f"{escape(d.destination)}: {d.status}"
+                + (f" ({d.attempts} attempt{'s' * (d.attempts > 1)})" if d.attempts else "")
+                for d in alert.deliveries
+            )
+            or "none"
+        )
+        table.add_row(
+            f"{alert.created_at:%Y-%m-%d %H:%M}",
+            alert.kind,
+            escape(alert.title),
+            deliveries,
+            str(alert.id),
+        )
     console.print(table)
 
 
@@ -129,9 +159,11 @@ def detect(db: DbOption = None, config: ConfigOption = None) -> None:
     with open_store(settings) as store:
         report = detect_alerts(store, settings)
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(report.raised.items()))
-    console.print(f"Raised {report.total} alert{'s' * (report.total != 1)}"
-                  + (f" ({kinds})" if kinds else "")
-                  + f"; {report.deliveries} deliveries queued.")  # fmt: skip
+    console.print(
+        f"Raised {report.total} alert{'s' * (report.total != 1)}"
+        + (f" ({kinds})" if kinds else "")
+        + f"; {report.deliveries} deliveries queued."
+    )
 
 
 @app.command("deliver")
@@ -140,8 +172,10 @@ def deliver(db: DbOption = None, config: ConfigOption = None) -> None:
     settings = settings_for(db, config)
     with open_store(settings) as store:
         report = deliver_due(store, settings)
-    console.print(f"Delivered {report.delivered}, {report.retrying} to retry, {report.dead} "
-                  f"dead; {report.digests} digest{'s' * (report.digests != 1)} formed.")  # fmt: skip
+    console.print(
+        f"Delivered {report.delivered}, {report.retrying} to retry, {report.dead} "
+        f"dead; {report.digests} digest{'s' * (report.digests != 1)} formed."
+    )
 
 
 @app.command("dead")
@@ -155,9 +189,13 @@ def dead(
         found = history.dead_deliveries(store, limit=limit)
     table = Table("delivery", "alert", "destination", "attempts", "last error")
     for delivery, alert in found:
-        table.add_row(str(delivery.id), f"{alert.kind}: {escape(alert.title)}",
-                      escape(delivery.destination), str(delivery.attempts),
-                      escape(delivery.last_error or ""))  # fmt: skip
+        table.add_row(
+            str(delivery.id),
+            f"{alert.kind}: {escape(alert.title)}",
+            escape(delivery.destination),
+            str(delivery.attempts),
+            escape(delivery.last_error or ""),
+        )
     console.print(table)
     if found:
         console.print("Send one again with `devfunnel alerts retry DELIVERY`.")
@@ -165,8 +203,9 @@ def dead(
 
 @app.command("retry")
 def retry(
-    id_: Annotated[str, typer.Argument(metavar="ID",
-                                       help="A dead delivery's id, or an alert's id.")],  # fmt: skip
+    id_: Annotated[
+        str, typer.Argument(metavar="ID", help="A dead delivery's id, or an alert's id.")
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:

@@ -28,8 +28,11 @@ def status(db: DbOption = None, config: ConfigOption = None) -> None:
     enabled = enabled_systems(settings)
     table = Table("system", "connection", "pending", "sent", "dead")
     for system in SYSTEMS:
-        table.add_row(system, "on" if system in enabled else "off (no token)",
-                      *(f"{counts.get((system, s), 0):,}" for s in ("pending", "sent", "dead")))  # fmt: skip
+        table.add_row(
+            system,
+            "on" if system in enabled else "off (no token)",
+            *(f"{counts.get((system, s), 0):,}" for s in ("pending", "sent", "dead")),
+        )
     console.print(table)
 
 
@@ -40,8 +43,10 @@ def sync(db: DbOption = None, config: ConfigOption = None) -> None:
     with open_store(settings) as store:
         queued = enqueue_changes(store, settings)
     if not queued:
-        console.print("No CRM connection is configured (set crm.hubspot.token or "
-                      "crm.salesforce.token and instance_url).")  # fmt: skip
+        console.print(
+            "No CRM connection is configured (set crm.hubspot.token or "
+            "crm.salesforce.token and instance_url)."
+        )
     for system, n in queued.items():
         console.print(f"{system}: queued {n:,} change{'s' * (n != 1)}.")
 
@@ -55,8 +60,10 @@ def push(db: DbOption = None, config: ConfigOption = None) -> None:
     if not report.counts:
         console.print("No CRM connection is configured.")
     for system, c in report.counts.items():
-        console.print(f"{system}: {c['sent']:,} sent, {c['retrying']:,} to retry, "
-                      f"{c['dead']:,} dead, {c['rate_limited']:,} waiting for a rate limit.")  # fmt: skip
+        console.print(
+            f"{system}: {c['sent']:,} sent, {c['retrying']:,} to retry, "
+            f"{c['dead']:,} dead, {c['rate_limited']:,} waiting for a rate limit."
+        )
 
 
 @app.command("outbox")
@@ -102,7 +109,14 @@ def retry(
 def _table(rows: list[outbox.OutboxRow]) -> None:
     table = Table("id", "system", "object", "record", "status", "attempts", "CRM id", "last error")
     for row in rows:
-        table.add_row(str(row.id), row.system, row.object, str(row.record_id), row.status,
-                      str(row.attempts), row.crm_object_id or "",
-                      escape(row.last_error or ""))  # fmt: skip
+        table.add_row(
+            str(row.id),
+            row.system,
+            row.object,
+            str(row.record_id),
+            row.status,
+            str(row.attempts),
+            row.crm_object_id or "",
+            escape(row.last_error or ""),
+        )
     console.print(table)

@@ -17,8 +17,16 @@ Strict = ConfigDict(extra="forbid", strict=True, validate_default=True)
 
 #: What devfunnel knows about an account (from ``account_scores``), pushable to the CRM's
 #: company or account record and, for context, to its open deals or opportunities.
-ACCOUNT_FIELDS: Final = ("momentum", "fit", "grade", "journey_stage", "active_developers",
-                         "pqa", "pqa_since", "why")  # fmt: skip
+ACCOUNT_FIELDS: Final = (
+    "momentum",
+    "fit",
+    "grade",
+    "journey_stage",
+    "active_developers",
+    "pqa",
+    "pqa_since",
+    "why",
+)
 #: What devfunnel knows about a person (from ``person_scores``), pushable to a contact.
 PERSON_FIELDS: Final = ("engagement", "journey_stage", "pql", "why")
 
@@ -32,9 +40,7 @@ def _check_mapping(
     """Refuse unknown devfunnel fields, malformed CRM names and two fields sharing one name."""
     for field, target in mapping.items():
         if field not in known:
-            raise ValueError(
-                f"unknown devfunnel field {field!r}; fields: {', '.join(known)}"
-            )
+            raise ValueError(f"unknown devfunnel field {field!r}; fields: {', '.join(known)}")
         if not pattern.match(target):
             raise ValueError(f"{field} = {target!r} is not a valid {crm} field name")
     targets = list(mapping.values())

@@ -97,12 +97,21 @@ def enqueue_for_handoffs(
 
 
 def _update(
-    system: str, object_: str, record_id: uuid.UUID, crm_id: str, fields: dict[str, Any],
+    system: str,
+    object_: str,
+    record_id: uuid.UUID,
+    crm_id: str,
+    fields: dict[str, Any],
     version: datetime,
-) -> Change:  # fmt: skip
+) -> Change:
     digest = mapping.fingerprint({"id": crm_id, "fields": fields})
-    payload = {"op": "update", "crm_id": crm_id, "fields": fields, "fingerprint": digest,
-               "version": iso(version)}  # fmt: skip
+    payload = {
+        "op": "update",
+        "crm_id": crm_id,
+        "fields": fields,
+        "fingerprint": digest,
+        "version": iso(version),
+    }
     key = f"{system}:{object_}:{record_id}:{digest}:{iso(version)}"
     return Change(system, object_, record_id, payload, key)
 
@@ -137,15 +146,23 @@ def account_changes(
 ) -> list[Change]:
     """Scores of accounts the CRM knows, for their company/Account and open deals."""
     if system == mapping.HUBSPOT:
-        account_map, deal_map = settings.crm.hubspot.properties, settings.crm.hubspot.deal_properties
+        account_map, deal_map = (
+            settings.crm.hubspot.properties,
+            settings.crm.hubspot.deal_properties,
+        )
         convert = mapping.hubspot_value
     else:
-        account_map, deal_map = settings.crm.salesforce.fields, settings.crm.salesforce.opportunity_fields
+        account_map, deal_map = (
+            settings.crm.salesforce.fields,
+            settings.crm.salesforce.opportunity_fields,
+        )
         convert = mapping.salesforce_value
     objects = mapping.OBJECTS[system]
     s, a = account_scores.c, accounts.c
-    query = sa.select(account_scores).join(accounts, a.id == s.account_id).where(
-        a.merged_into.is_(None)
+    query = (
+        sa.select(account_scores)
+        .join(accounts, a.id == s.account_id)
+        .where(a.merged_into.is_(None))
     )
     rows: dict[uuid.UUID, Any] = {}
     parts = [None] if account_ids is None else list(chunked(sorted(account_ids)))
@@ -158,26 +175,36 @@ def account_changes(
         for account_id, crm_id in crm_ids.items():
             row = rows[account_id]
             fields = mapping.mapped(account_map, mapping.account_values(row), convert)
-            account_updates.append(_update(system, objects["account"], account_id, crm_id,
-                                           fields, row["computed_at"]))  # fmt: skip
+            account_updates.append(
+                _update(system, objects["account"], account_id, crm_id, fields, row["computed_at"])
+            )
     deal_updates = []
     if deal_map and rows:
         o = opportunities.c
         for part in chunked(sorted(rows)):
             deals = conn.execute(
                 sa.select(o.id, o.account_id, o.external_key).where(
-                    o.account_id.in_(part), o.status == "open",
+                    o.account_id.in_(part),
+                    o.status == "open",
                     o.external_key.like(f"{system}:%"),
                 )
-            ).all()  # fmt: skip
+            ).all()
             for deal in deals:
-                crm_id = mapping.crm_id(deal.external_key, system)
-                if crm_id is None:
+                deal_crm_id = mapping.crm_id(deal.external_key, system)
+                if deal_crm_id is None:
                     continue
                 row = rows[deal.account_id]
                 fields = mapping.mapped(deal_map, mapping.account_values(row), convert)
-                deal_updates.append(_update(system, objects["opportunity"], deal.id, crm_id,
-                                            fields, row["computed_at"]))  # fmt: skip
+                deal_updates.append(
+                    _update(
+                        system,
+                        objects["opportunity"],
+                        deal.id,
+                        deal_crm_id,
+                        fields,
+                        row["computed_at"],
+                    )
+                )
     return [*_unchanged_dropped(conn, account_updates), *_unchanged_dropped(conn, deal_updates)]
 
 
@@ -209,9 +236,17 @@ def person_changes(
             crm_id = mapping.crm_id(traits.get("crmContact"), system)
             if crm_id is None:
                 continue
-            fields = mapping.mapped(contact_map, mapping.person_values(row._mapping), convert)
-            updates.append(_update(system, mapping.OBJECTS[system]["person"], row.person_id,
-                                   crm_id, fields, row.computed_at))  # fmt: skip
+            fields = mapping.mapped(contact_map, mapping.person_values(dict(row._mapping)), convert)
+            updates.append(
+                _update(
+                    system,
+                    mapping.OBJECTS[system]["person"],
+                    row.person_id,
+                    crm_id,
+                    fields,
+                    row.computed_at,
+                )
+            )
     return _unchanged_dropped(conn, updates)
 
 
@@ -224,25 +259,31 @@ def handoff_changes(
     since: datetime | None = None,
 ) -> list[Change]:
     """A note (HubSpot) or task (Salesforce) per handoff packet not logged yet."""
-    wanted = (settings.crm.hubspot.handoff_notes if system == mapping.HUBSPOT
-              else settings.crm.salesforce.handoff_tasks)  # fmt: skip
+    wanted = (
+        settings.crm.hubspot.handoff_notes
+        if system == mapping.HUBSPOT
+        else settings.crm.salesforce.handoff_tasks
+    )
     if not wanted:
         return []
     h = handoffs.c
     query = sa.select(handoffs)
     if since is not None:
         query = query.where(h.updated_at >= since)
-    rows = []
+    rows: list[Any] = []
     for part in [None] if ids is None else list(chunked(sorted(ids))):
         rows += conn.execute(query if part is None else query.where(h.id.in_(part))).all()
     if not rows:
         return []
     crm_accounts = _account_crm_ids(conn, system, {r.account_id for r in rows})
     deal_keys = _deal_keys(conn, {r.opportunity_id for r in rows if r.opportunity_id})
-    names = dict(conn.execute(
-        sa.select(accounts.c.id, accounts.c.name)
-        .where(accounts.c.id.in_(sorted({r.account_id for r in rows})))
-    ).all())  # fmt: skip
+    names = dict(
+        conn.execute(
+            sa.select(accounts.c.id, accounts.c.name).where(
+                accounts.c.id.in_(sorted({r.account_id for r in rows}))
+            )
+        ).all()
+    )
     people_ = _user_names(conn, {u for r in rows for u in (r.from_user_id, r.to_user_id) if u})
     labels = {k.id: k.label for k in settings.handoffs.kinds}
     changes = []
@@ -269,25 +310,42 @@ def handoff_changes(
         if system == mapping.HUBSPOT:
             targets = [("companies", account_crm), ("deals", deal_crm)]
             payload = {
-                "op": "note", "marker": marker,
-                "properties": {"hs_timestamp": mapping.hubspot_value(row.created_at),
-                               "hs_note_body": notes.as_html(header, packet, footer)},
+                "op": "note",
+                "marker": marker,
+                "properties": {
+                    "hs_timestamp": mapping.hubspot_value(row.created_at),
+                    "hs_note_body": notes.as_html(header, packet, footer),
+                },
                 "associations": [
-                    {"to": {"id": crm}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                     "associationTypeId": mapping.NOTE_ASSOCIATION[kind]}]}
-                    for kind, crm in targets if crm
+                    {
+                        "to": {"id": crm},
+                        "types": [
+                            {
+                                "associationCategory": "HUBSPOT_DEFINED",
+                                "associationTypeId": mapping.NOTE_ASSOCIATION[kind],
+                            }
+                        ],
+                    }
+                    for kind, crm in targets
+                    if crm
                 ],
-            }  # fmt: skip
+            }
         else:
             payload = {
-                "op": "task", "marker": marker,
-                "fields": {"Subject": f"devfunnel handoff: {label} ({marker})"[:255],
-                           "Description": notes.as_text(header, packet, footer),
-                           "WhatId": deal_crm or account_crm, "Status": "Completed",
-                           "Priority": "Normal", "ActivityDate": row.created_at.date().isoformat()},
-            }  # fmt: skip
-        changes.append(Change(system, object_, row.id, payload,
-                              f"{system}:{object_}:{row.id}:{digest}"))  # fmt: skip
+                "op": "task",
+                "marker": marker,
+                "fields": {
+                    "Subject": f"devfunnel handoff: {label} ({marker})"[:255],
+                    "Description": notes.as_text(header, packet, footer),
+                    "WhatId": deal_crm or account_crm,
+                    "Status": "Completed",
+                    "Priority": "Normal",
+                    "ActivityDate": row.created_at.date().isoformat(),
+                },
+            }
+        changes.append(
+            Change(system, object_, row.id, payload, f"{system}:{object_}:{row.id}:{digest}")
+        )
     return changes
 
 

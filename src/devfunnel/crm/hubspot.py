@@ -34,8 +34,15 @@ BATCH = 100
 PAUSES = {"SECONDLY": 1.0, "TEN_SECONDLY_ROLLING": 10.0, "DAILY": 3600.0}
 DEFAULT_PAUSE = 10.0
 #: Error categories that sending again cannot fix.
-PERMANENT = frozenset({"OBJECT_NOT_FOUND", "VALIDATION_ERROR", "PROPERTY_DOESNT_EXIST",
-                       "INVALID_EMAIL", "OBJECT_ALREADY_EXISTS"})  # fmt: skip
+PERMANENT = frozenset(
+    {
+        "OBJECT_NOT_FOUND",
+        "VALIDATION_ERROR",
+        "PROPERTY_DOESNT_EXIST",
+        "INVALID_EMAIL",
+        "OBJECT_ALREADY_EXISTS",
+    }
+)
 
 
 class RateLimited(Exception):
@@ -51,8 +58,10 @@ class HubSpot:
         assert settings.token is not None
         self.base = settings.base_url
         self.http = http
-        self.headers = {"Authorization": f"Bearer {settings.token.get_secret_value()}",
-                        "Content-Type": "application/json"}  # fmt: skip
+        self.headers = {
+            "Authorization": f"Bearer {settings.token.get_secret_value()}",
+            "Content-Type": "application/json",
+        }
 
     def send(self, rows: list[OutboxRow]) -> list[Result]:
         """Send the claimed rows; one result per row, in no particular order."""
@@ -69,20 +78,26 @@ class HubSpot:
                 results.append(self._note(row))
                 pending = [r for r in pending if r.id != row.id]
         except RateLimited as limit:
-            results += [Result(r, ok=False, error=limit.error, rate_limited=True,
-                               retry_after=limit.pause) for r in pending]  # fmt: skip
+            results += [
+                Result(r, ok=False, error=limit.error, rate_limited=True, retry_after=limit.pause)
+                for r in pending
+            ]
         return results
 
     def _call(self, method: str, path: str, body: Any) -> Outcome:
-        outcome = outbound.send(self.http, method, f"{self.base}{path}", json=body,
-                                headers=self.headers)  # fmt: skip
+        outcome = outbound.send(
+            self.http, method, f"{self.base}{path}", json=body, headers=self.headers
+        )
         if outcome.status == 429:
             body = outcome.body if isinstance(outcome.body, dict) else {}
             pause = outcome.retry_after
             if pause is None:
                 pause = PAUSES.get(str(body.get("policyName")), DEFAULT_PAUSE)
-            raise RateLimited(f"rate limited by HubSpot ({body.get('policyName', 'unknown')} "
-                              f"limit): {body.get('message', '')}".strip(), pause)  # fmt: skip
+            raise RateLimited(
+                f"rate limited by HubSpot ({body.get('policyName', 'unknown')} "
+                f"limit): {body.get('message', '')}".strip(),
+                pause,
+            )
         return outcome
 
     def _batch_update(self, object_: str, rows: list[OutboxRow]) -> list[Result]:
@@ -109,14 +124,21 @@ class HubSpot:
                 text, retry = errors[crm_id]
                 results.append(Result(row, ok=False, error=text, retry=retry))
             else:
-                results.append(Result(row, ok=False, retry=True,
-                                      error="HubSpot did not report this record in the batch"))  # fmt: skip
+                results.append(
+                    Result(
+                        row,
+                        ok=False,
+                        retry=True,
+                        error="HubSpot did not report this record in the batch",
+                    )
+                )
         return results
 
     def _update_one(self, object_: str, row: OutboxRow) -> Result:
         crm_id = row.payload["crm_id"]
-        outcome = self._call("PATCH", f"/crm/v3/objects/{object_}/{crm_id}",
-                             {"properties": row.payload["fields"]})  # fmt: skip
+        outcome = self._call(
+            "PATCH", f"/crm/v3/objects/{object_}/{crm_id}", {"properties": row.payload["fields"]}
+        )
         if outcome.ok:
             return Result(row, ok=True, crm_object_id=str(crm_id))
         return _failed(row, outcome)
@@ -124,17 +146,31 @@ class HubSpot:
     def _note(self, row: OutboxRow) -> Result:
         marker = row.payload["marker"]
         if row.attempts > 1:
-            search = {"filterGroups": [{"filters": [{"propertyName": "hs_note_body",
-                      "operator": "CONTAINS_TOKEN", "value": marker}]}],
-                      "properties": ["hs_note_body"], "limit": 1}  # fmt: skip
+            search = {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": "hs_note_body",
+                                "operator": "CONTAINS_TOKEN",
+                                "value": marker,
+                            }
+                        ]
+                    }
+                ],
+                "properties": ["hs_note_body"],
+                "limit": 1,
+            }
             found = self._call("POST", "/crm/v3/objects/notes/search", search)
             if not found.ok:
                 return _failed(row, found)
             hits = (found.body or {}).get("results", []) if isinstance(found.body, dict) else []
             if hits:
                 return Result(row, ok=True, crm_object_id=str(hits[0]["id"]))
-        body = {"properties": row.payload["properties"],
-                "associations": row.payload.get("associations", [])}  # fmt: skip
+        body = {
+            "properties": row.payload["properties"],
+            "associations": row.payload.get("associations", []),
+        }
         created = self._call("POST", "/crm/v3/objects/notes", body)
         if created.ok and isinstance(created.body, dict) and created.body.get("id"):
             return Result(row, ok=True, crm_object_id=str(created.body["id"]))
@@ -142,9 +178,13 @@ class HubSpot:
 
 
 def _failed(row: OutboxRow, outcome: Outcome) -> Result:
-    return Result(row, ok=False, error=outcome.error or "HubSpot gave no answer",
-                  retry=outcome.retry or outcome.status is None,
-                  retry_after=outcome.retry_after)  # fmt: skip
+    return Result(
+        row,
+        ok=False,
+        error=outcome.error or "HubSpot gave no answer",
+        retry=outcome.retry or outcome.status is None,
+        retry_after=outcome.retry_after,
+    )
 
 
 def _batches(rows: list[OutboxRow]) -> Iterator[list[OutboxRow]]:

@@ -1,11 +1,13 @@
 """Which devfunnel record maps to which CRM record, and devfunnel values as CRM values.
 
-| devfunnel | HubSpot | Salesforce | found by |
-|---|---|---|---|
-| account (its scores) | company | Account | ``account_keys`` of kind ``hubspot`` / ``salesforce`` (from CRM imports) |
-| open opportunity (its account's scores) | deal | Opportunity | ``opportunities.external_key`` ``hubspot:<id>`` / ``salesforce:<id>`` |
-| person (their scores) | contact | Contact | the ``crmContact`` trait (``hubspot:<id>``) that contact imports set |
-| handoff (its packet) | note on the company and deal | Task on the opportunity, else the account | the account's and deal's keys above |
+- an account (its scores) is a HubSpot company or a Salesforce Account, found by its
+  ``account_keys`` of kind ``hubspot`` or ``salesforce`` (set by CRM imports);
+- an open opportunity (its account's scores) is a deal or an Opportunity, found by
+  ``opportunities.external_key`` (``hubspot:<id>``, ``salesforce:<id>``);
+- a person (their scores) is a contact or Contact, found by the ``crmContact`` trait
+  (``hubspot:<id>``) that contact imports set;
+- a handoff (its packet) is a note on the company and deal (HubSpot) or a Task on the
+  opportunity, else the account (Salesforce).
 
 Only records that exist in the CRM are updated; devfunnel never creates companies,
 contacts or deals there. Notes and tasks are created: a handoff is a new event. An
@@ -32,11 +34,19 @@ SYSTEMS: Final = (HUBSPOT, SALESFORCE)
 
 #: CRM object names per system for each kind of devfunnel record.
 OBJECTS: Final = {
-    HUBSPOT: {"account": "companies", "opportunity": "deals", "person": "contacts",
-              "handoff": "notes"},
-    SALESFORCE: {"account": "Account", "opportunity": "Opportunity", "person": "Contact",
-                 "handoff": "Task"},
-}  # fmt: skip
+    HUBSPOT: {
+        "account": "companies",
+        "opportunity": "deals",
+        "person": "contacts",
+        "handoff": "notes",
+    },
+    SALESFORCE: {
+        "account": "Account",
+        "opportunity": "Opportunity",
+        "person": "Contact",
+        "handoff": "Task",
+    },
+}
 
 #: HubSpot's default association types from a note (v4 association type ids).
 NOTE_ASSOCIATION: Final = {"companies": 190, "deals": 214, "contacts": 202}

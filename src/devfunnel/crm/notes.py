@@ -33,8 +33,11 @@ def section_lines(value: Any) -> list[str]:
     """A packet section as lines of text."""
     value = load_json(value)
     if isinstance(value, dict):
-        return [f"{k.replace('_', ' ')}: {_scalar(v)}" for k, v in value.items()
-                if v not in (None, "", [], {})]  # fmt: skip
+        return [
+            f"{k.replace('_', ' ')}: {_scalar(v)}"
+            for k, v in value.items()
+            if v not in (None, "", [], {})
+        ]
     if isinstance(value, list):
         lines = [_scalar(v) for v in value[:ITEMS]]
         if len(value) > ITEMS:
@@ -48,8 +51,10 @@ def packet_sections(packet: Any) -> list[tuple[str, list[str]]]:
     packet = load_json(packet)
     if not isinstance(packet, dict):
         return [("Packet", section_lines(packet))]
-    return [(name.replace("_", " ").capitalize(), section_lines(value))
-            for name, value in packet.items()]  # fmt: skip
+    return [
+        (name.replace("_", " ").capitalize(), section_lines(value))
+        for name, value in packet.items()
+    ]
 
 
 def as_html(header: list[str], packet: Any, footer: str) -> str:

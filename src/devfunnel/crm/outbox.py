@@ -91,12 +91,18 @@ def enqueue(conn: sa.Connection, changes: Iterable[Change], now: datetime) -> in
     for change in fresh.values():
         conn.execute(
             crm_outbox.insert().values(
-                id=new_id(), system=change.system, object=change.object,
-                record_id=change.record_id, payload=change.payload,
-                idempotency_key=change.idempotency_key, status="pending", attempts=0,
-                next_attempt_at=now, created_at=now,
+                id=new_id(),
+                system=change.system,
+                object=change.object,
+                record_id=change.record_id,
+                payload=change.payload,
+                idempotency_key=change.idempotency_key,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
             )
-        )  # fmt: skip
+        )
     return len(fresh)
 
 
@@ -143,8 +149,7 @@ def claim(
         conn.execute(
             crm_outbox.update()
             .where(o.id.in_([r.id for r in rows]))
-            .values(attempts=o.attempts + 1,
-                    next_attempt_at=now + timedelta(seconds=lease_seconds))  # fmt: skip
+            .values(attempts=o.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds))
         )
     return [_row(r, attempts=r.attempts + 1) for r in rows]
 
@@ -160,29 +165,42 @@ def record_results(
             row = result.row
             values: dict[str, Any]
             if result.ok:
-                values = {"status": "sent", "sent_at": now, "crm_object_id": result.crm_object_id,
-                          "next_attempt_at": None, "last_error": None}  # fmt: skip
+                values = {
+                    "status": "sent",
+                    "sent_at": now,
+                    "crm_object_id": result.crm_object_id,
+                    "next_attempt_at": None,
+                    "last_error": None,
+                }
                 counts["sent"] += 1
             elif result.rate_limited:
                 wait = result.retry_after if result.retry_after is not None else 10.0
-                values = {"attempts": row.attempts - 1, "last_error": result.error,
-                          "next_attempt_at": now + timedelta(seconds=wait)}  # fmt: skip
+                values = {
+                    "attempts": row.attempts - 1,
+                    "last_error": result.error,
+                    "next_attempt_at": now + timedelta(seconds=wait),
+                }
                 counts["rate_limited"] += 1
             else:
                 delay = (
                     next_delay(settings.crm.retry_seconds, row.attempts, result.retry_after)
-                    if result.retry else None
-                )  # fmt: skip
+                    if result.retry
+                    else None
+                )
                 if delay is None:
                     why = "gave up after" if result.retry else "refused; not retried after"
                     plural = "s" * (row.attempts > 1)
-                    values = {"status": "dead", "next_attempt_at": None,
-                              "last_error": f"{result.error} ({why} {row.attempts} "
-                                            f"attempt{plural})"}  # fmt: skip
+                    values = {
+                        "status": "dead",
+                        "next_attempt_at": None,
+                        "last_error": f"{result.error} ({why} {row.attempts} attempt{plural})",
+                    }
                     counts["dead"] += 1
                 else:
-                    values = {"next_attempt_at": now + timedelta(seconds=delay),
-                              "last_error": result.error}  # fmt: skip
+                    values = {
+                        "next_attempt_at": now + timedelta(seconds=delay),
+                        "last_error": result.error,
+                    }
                     counts["retrying"] += 1
             conn.execute(
                 crm_outbox.update()
@@ -193,11 +211,20 @@ def record_results(
                 # An older update still waiting would overwrite this newer state later.
                 conn.execute(
                     crm_outbox.update()
-                    .where(o.system == row.system, o.object == row.object,
-                           o.record_id == row.record_id, o.status == "pending",
-                           o.created_at < row.created_at)  # fmt: skip
-                    .values(status="sent", sent_at=now, crm_object_id=result.crm_object_id,
-                            next_attempt_at=None, last_error=None)  # fmt: skip
+                    .where(
+                        o.system == row.system,
+                        o.object == row.object,
+                        o.record_id == row.record_id,
+                        o.status == "pending",
+                        o.created_at < row.created_at,
+                    )
+                    .values(
+                        status="sent",
+                        sent_at=now,
+                        crm_object_id=result.crm_object_id,
+                        next_attempt_at=None,
+                        last_error=None,
+                    )
                 )
     return counts
 
@@ -231,27 +258,46 @@ def retry(store: Store, ref: str, actor: Actor, *, now: datetime | None = None) 
     with store.transaction() as conn:
         row = conn.execute(sa.select(crm_outbox).where(o.id == row_id)).first()
         if row is None:
-            raise NotFound(f"no CRM outbox row {str(row_id)!r} (`devfunnel crm dead` lists "
-                           "dead ones)", id=str(row_id))  # fmt: skip
+            raise NotFound(
+                f"no CRM outbox row {str(row_id)!r} (`devfunnel crm dead` lists dead ones)",
+                id=str(row_id),
+            )
         if row.status != "dead":
-            raise Conflict(f"CRM outbox row {row_id} is {row.status}; only dead rows are "
-                           "retried", id=str(row_id))  # fmt: skip
+            raise Conflict(
+                f"CRM outbox row {row_id} is {row.status}; only dead rows are retried",
+                id=str(row_id),
+            )
         conn.execute(
             crm_outbox.update()
             .where(o.id == row_id, o.status == "dead")
             .values(status="pending", attempts=0, next_attempt_at=now)
         )
-        record(conn, actor, "crm_outbox.retry", entity_kind="crm_outbox", entity_id=row_id,
-               before={"status": "dead", "last_error": row.last_error},
-               after={"status": "pending"})  # fmt: skip
+        record(
+            conn,
+            actor,
+            "crm_outbox.retry",
+            entity_kind="crm_outbox",
+            entity_id=row_id,
+            before={"status": "dead", "last_error": row.last_error},
+            after={"status": "pending"},
+        )
         return _row(conn.execute(sa.select(crm_outbox).where(o.id == row_id)).one())
 
 
 def _row(row: sa.Row[Any], attempts: int | None = None) -> OutboxRow:
     m = row._mapping
     return OutboxRow(
-        m["id"], m["system"], m["object"], m["record_id"], load_json(m["payload"]),
-        m["idempotency_key"], m["status"], m["attempts"] if attempts is None else attempts,
-        m["next_attempt_at"], m["last_error"], m["crm_object_id"], m["sent_at"],
+        m["id"],
+        m["system"],
+        m["object"],
+        m["record_id"],
+        load_json(m["payload"]),
+        m["idempotency_key"],
+        m["status"],
+        m["attempts"] if attempts is None else attempts,
+        m["next_attempt_at"],
+        m["last_error"],
+        m["crm_object_id"],
+        m["sent_at"],
         m["created_at"],
-    )  # fmt: skip
+    )

@@ -59,14 +59,22 @@ def push_pending(
     client = http or outbound.client(settings.crm.timeout_seconds)
     try:
         for system in enabled_systems(settings):
-            sender = (HubSpot(settings.crm.hubspot, client) if system == mapping.HUBSPOT
-                      else Salesforce(settings.crm.salesforce, client))  # fmt: skip
+            sender = (
+                HubSpot(settings.crm.hubspot, client)
+                if system == mapping.HUBSPOT
+                else Salesforce(settings.crm.salesforce, client)
+            )
             counts = report.counts.setdefault(
                 system, {"sent": 0, "retrying": 0, "dead": 0, "rate_limited": 0}
             )
             for _ in range(MAX_BATCHES):
-                rows = outbox.claim(store, system, now, limit=settings.crm.batch_size,
-                                    lease_seconds=lease_seconds(settings))  # fmt: skip
+                rows = outbox.claim(
+                    store,
+                    system,
+                    now,
+                    limit=settings.crm.batch_size,
+                    lease_seconds=lease_seconds(settings),
+                )
                 if not rows:
                     break
                 newest, superseded = coalesce(rows)
@@ -91,7 +99,9 @@ def coalesce(rows: list[OutboxRow]) -> tuple[list[OutboxRow], dict[str, list[Out
     for row in rows:  # claimed oldest first, so the last one seen is the newest
         if row.payload.get("op") == "update":
             latest[(row.object, row.record_id)] = row
-    newest = [r for r in rows if r.payload.get("op") != "update" or latest[(r.object, r.record_id)] is r]
+    newest = [
+        r for r in rows if r.payload.get("op") != "update" or latest[(r.object, r.record_id)] is r
+    ]
     superseded: dict[str, list[OutboxRow]] = {}
     for row in rows:
         if row.payload.get("op") == "update" and latest[(row.object, row.record_id)] is not row:
@@ -104,10 +114,17 @@ def follow(results: list[Result], superseded: dict[str, list[OutboxRow]]) -> lis
     followed = []
     for result in results:
         for older in superseded.get(str(result.row.id), []):
-            followed.append(Result(older, ok=result.ok, crm_object_id=result.crm_object_id,
-                                   error=result.error, retry=result.retry,
-                                   retry_after=result.retry_after,
-                                   rate_limited=result.rate_limited))  # fmt: skip
+            followed.append(
+                Result(
+                    older,
+                    ok=result.ok,
+                    crm_object_id=result.crm_object_id,
+                    error=result.error,
+                    retry=result.retry,
+                    retry_after=result.retry_after,
+                    rate_limited=result.rate_limited,
+                )
+            )
     return followed
 
 

@@ -48,8 +48,10 @@ class Salesforce:
         assert settings.token is not None and settings.instance_url is not None
         self.base = f"{settings.instance_url}/services/data/{settings.api_version}"
         self.http = http
-        self.headers = {"Authorization": f"Bearer {settings.token.get_secret_value()}",
-                        "Content-Type": "application/json"}  # fmt: skip
+        self.headers = {
+            "Authorization": f"Bearer {settings.token.get_secret_value()}",
+            "Content-Type": "application/json",
+        }
 
     def send(self, rows: list[OutboxRow]) -> list[Result]:
         results: list[Result] = []
@@ -59,13 +61,17 @@ class Salesforce:
                 results.append(self._update(row) if op == "update" else self._task(row))
         except RateLimited as limit:
             done = {r.row.id for r in results}
-            results += [Result(r, ok=False, error=limit.error, rate_limited=True,
-                               retry_after=limit.pause) for r in rows if r.id not in done]  # fmt: skip
+            results += [
+                Result(r, ok=False, error=limit.error, rate_limited=True, retry_after=limit.pause)
+                for r in rows
+                if r.id not in done
+            ]
         return results
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Outcome:
-        outcome = outbound.send(self.http, method, f"{self.base}{path}", headers=self.headers,
-                                **kwargs)  # fmt: skip
+        outcome = outbound.send(
+            self.http, method, f"{self.base}{path}", headers=self.headers, **kwargs
+        )
         codes = error_codes(outcome.body)
         if outcome.status == 429 or (outcome.status == 403 and "REQUEST_LIMIT_EXCEEDED" in codes):
             pause = outcome.retry_after if outcome.retry_after is not None else LIMIT_PAUSE
@@ -74,8 +80,9 @@ class Salesforce:
 
     def _update(self, row: OutboxRow) -> Result:
         crm_id = row.payload["crm_id"]
-        outcome = self._call("PATCH", f"/sobjects/{row.object}/{crm_id}",
-                             json=row.payload["fields"])  # fmt: skip
+        outcome = self._call(
+            "PATCH", f"/sobjects/{row.object}/{crm_id}", json=row.payload["fields"]
+        )
         if outcome.ok:
             return Result(row, ok=True, crm_object_id=str(crm_id))
         return _failed(row, outcome)
@@ -102,5 +109,10 @@ def _failed(row: OutboxRow, outcome: Outcome) -> Result:
     retry = outcome.retry or outcome.status == 401
     if GONE.intersection(codes):
         retry = False
-    return Result(row, ok=False, error=outcome.error or "Salesforce gave no answer",
-                  retry=retry, retry_after=outcome.retry_after)  # fmt: skip
+    return Result(
+        row,
+        ok=False,
+        error=outcome.error or "Salesforce gave no answer",
+        retry=retry,
+        retry_after=outcome.retry_after,
+    )

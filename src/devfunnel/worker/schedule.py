@@ -31,6 +31,7 @@ def take_turn(store: Store, key: str, every_seconds: float, now: datetime) -> bo
             if timedelta(0) <= now - at < timedelta(seconds=every_seconds):
                 return False
         conn.execute(app_state.delete().where(app_state.c.key == key))
-        conn.execute(app_state.insert().values(key=key, value={"at": now.isoformat()},
-                                               updated_at=now))  # fmt: skip
+        conn.execute(
+            app_state.insert().values(key=key, value={"at": now.isoformat()}, updated_at=now)
+        )
     return True

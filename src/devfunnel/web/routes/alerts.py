@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 ADMIN_PROBLEMS = {
     401: "an API key is required",
-    403: "only admins manage alert destinations; a read key may not",
+    403: "a read key may not admin; create a key with the admin scope",
 }
 
 
@@ -33,10 +33,21 @@ class DestinationIn(BaseModel):
     """A new destination. ``secret`` (16 characters or more) is required for ``webhook``
     and refused for ``slack``; ``alert_kinds`` limits what is sent (default: all)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"name": "crm-sync", "kind": "webhook", "url": "https://hooks.acme.dev/devfunnel",
-         "secret": "a-long-random-secret-1234", "alert_kinds": ["became_pqa"], "digest": False},
-    ]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "crm-sync",
+                    "kind": "webhook",
+                    "url": "https://hooks.acme.dev/devfunnel",
+                    "secret": "a-long-random-secret-1234",
+                    "alert_kinds": ["became_pqa"],
+                    "digest": False,
+                },
+            ]
+        },
+    )
     name: str
     kind: str = Field(description="slack or webhook")
     url: str
@@ -99,8 +110,7 @@ class Requeued(BaseModel):
     "",
     response_model=Alerts,
     summary="Recent alerts with their delivery status",
-    responses=problem_responses({**READ_KEY_PROBLEMS,
-                                 422: "unknown delivery status 'lost'"}),  # fmt: skip
+    responses=problem_responses({**READ_KEY_PROBLEMS, 422: "unknown delivery status 'lost'"}),
 )
 def get_alerts(
     _: ReadPrincipal,
@@ -109,9 +119,11 @@ def get_alerts(
     kind: Annotated[str | None, Query(description="Only this alert kind.")] = None,
     status: Annotated[
         str | None,
-        Query(description="Only alerts with a delivery in this status: pending, delivered, "
-              "dead, digested."),
-    ] = None,  # fmt: skip
+        Query(
+            description="Only alerts with a delivery in this status: pending, delivered, "
+            "dead, digested."
+        ),
+    ] = None,
 ) -> Alerts:
     found = history.list_alerts(store, limit=limit, kind=kind, status=status)
     return Alerts(alerts=[AlertOut.model_validate(a) for a in found])
@@ -137,14 +149,23 @@ def get_destinations(
     response_model=DestinationOut,
     status_code=201,
     summary="Add an alert destination (admins)",
-    responses=problem_responses({**ADMIN_PROBLEMS,
-                                 422: "secret is required for webhook destinations"}),  # fmt: skip
+    responses=problem_responses(
+        {**ADMIN_PROBLEMS, 422: "secret is required for webhook destinations"}
+    ),
 )
-def post_destination(body: DestinationIn, principal: AdminPrincipal, store: StoreDep) -> DestinationOut:
+def post_destination(
+    body: DestinationIn, principal: AdminPrincipal, store: StoreDep
+) -> DestinationOut:
     added = destinations.add_destination(
-        store, principal.actor, name=body.name, kind=body.kind, url=body.url,
-        secret=body.secret, alert_kinds=body.alert_kinds, digest=body.digest,
-    )  # fmt: skip
+        store,
+        principal.actor,
+        name=body.name,
+        kind=body.kind,
+        url=body.url,
+        secret=body.secret,
+        alert_kinds=body.alert_kinds,
+        digest=body.digest,
+    )
     return DestinationOut.model_validate(added)
 
 
@@ -170,8 +191,9 @@ def delete_destination(
     responses=problem_responses({**ADMIN_PROBLEMS, 404: "no alert or alert delivery"}),
 )
 def retry_delivery(
-    delivery_id: Annotated[str, Path(description="A delivery id, or an alert id for all of "
-                                     "its dead deliveries.")],  # fmt: skip
+    delivery_id: Annotated[
+        str, Path(description="A delivery id, or an alert id for all of its dead deliveries.")
+    ],
     principal: AdminPrincipal,
     store: StoreDep,
 ) -> Requeued:
