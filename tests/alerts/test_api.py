@@ -35,9 +35,7 @@ def api(store: Store, alert_settings: Settings) -> Iterator[Api]:
     admin = create_key(store, "ops", "admin", CLI).secret
     read = create_key(store, "dashboard", "read", CLI).secret
     with TestClient(create_app(alert_settings, store, run_worker=False)) as client:
-        yield Api(
-            client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {read}"}
-        )
+        yield Api(client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {read}"})
 
 
 def test_admins_add_list_and_remove_destinations(api: Api) -> None:
@@ -98,8 +96,12 @@ def test_recent_alerts_with_their_delivery_status_and_a_retry(
     with serving(lambda request: Reply(500, {"error": "boom"})) as receiver:
         api.client.post(
             "/api/v1/alerts/destinations",
-            json={"name": "hook", "kind": "webhook", "url": f"{receiver.url}/in",
-                  "secret": SECRET},  # fmt: skip
+            json={
+                "name": "hook",
+                "kind": "webhook",
+                "url": f"{receiver.url}/in",
+                "secret": SECRET,
+            },
             headers=api.admin,
         )
         seed = Seed(store)

@@ -28,7 +28,11 @@ SLACK = "https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnop"
         ({"kind": "webhook", "secret": None}, "secret", "secret is required for webhook"),
         ({"kind": "webhook", "secret": "short"}, "secret", "at least 16 characters"),
         ({"secret": "s" * 20}, "secret", "slack destinations are not signed"),
-        ({"alert_kinds": ["became_pqa", "deal_lost"]}, "alert_kinds", "unknown alert kind 'deal_lost'"),
+        (
+            {"alert_kinds": ["became_pqa", "deal_lost"]},
+            "alert_kinds",
+            "unknown alert kind 'deal_lost'",
+        ),
         ({"name": "  "}, "name", "name must have 1 to 100 characters"),
     ],
 )
