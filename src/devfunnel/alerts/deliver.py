@@ -83,17 +83,17 @@ def deliver_due(
     """Form due digests, then send every due delivery once (one pass)."""
     now = now or datetime.now(UTC)
     report = DeliveryReport(digests=digest.form_digests(store, settings, now=now))
-    own = http is None
-    client = http or outbound.client(settings.alerts.timeout_seconds)
+    client = http
     try:
         for _ in range(MAX_BATCHES):
             batch = claim(store, settings, now)
-            for item in batch:
+            for item in batch:  # the client is made only when there is something to send
+                client = client or outbound.client(settings.alerts.timeout_seconds)
                 record(store, settings, item, send(client, item), now, report)
             if len(batch) < BATCH:
                 break
     finally:
-        if own:
+        if http is None and client is not None:
             client.close()
     return report
 

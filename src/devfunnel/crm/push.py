@@ -55,15 +55,9 @@ def push_pending(
     """One pass over the outbox of every enabled system."""
     now = now or datetime.now(UTC)
     report = PushReport()
-    own = http is None
-    client = http or outbound.client(settings.crm.timeout_seconds)
+    client = http
     try:
         for system in enabled_systems(settings):
-            sender = (
-                HubSpot(settings.crm.hubspot, client)
-                if system == mapping.HUBSPOT
-                else Salesforce(settings.crm.salesforce, client)
-            )
             counts = report.counts.setdefault(
                 system, {"sent": 0, "retrying": 0, "dead": 0, "rate_limited": 0}
             )
@@ -77,6 +71,12 @@ def push_pending(
                 )
                 if not rows:
                     break
+                client = client or outbound.client(settings.crm.timeout_seconds)
+                sender = (
+                    HubSpot(settings.crm.hubspot, client)
+                    if system == mapping.HUBSPOT
+                    else Salesforce(settings.crm.salesforce, client)
+                )
                 newest, superseded = coalesce(rows)
                 results = sender.send(newest)
                 results += follow(results, superseded)
@@ -88,7 +88,7 @@ def push_pending(
                 if len(rows) < settings.crm.batch_size:
                     break
     finally:
-        if own:
+        if http is None and client is not None:
             client.close()
     return report
 
