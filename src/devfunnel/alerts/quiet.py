@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from devfunnel.alerts.context import account_info, iso, user_info
+from devfunnel.alerts.occurrence import Occurrence, alert_payload
 from devfunnel.config import Settings
 from devfunnel.money import Money
 from devfunnel.store.query import chunked
@@ -32,15 +33,10 @@ from devfunnel.store.schema.events import events
 from devfunnel.store.schema.identity import identities, people
 from devfunnel.store.schema.pipeline import conversations, opportunities, stage_history
 
-if TYPE_CHECKING:
-    from devfunnel.alerts.detect import Found
-
 
 def deals_gone_quiet(
     conn: sa.Connection, settings: Settings, now: datetime, cutoff: datetime
-) -> list[Found]:
-    from devfunnel.alerts.detect import Found, alert_payload
-
+) -> list[Occurrence]:
     q = timedelta(days=settings.pipeline.quiet_after_days)
     o = opportunities.c
     deals = conn.execute(
@@ -100,7 +96,7 @@ def deals_gone_quiet(
         }
         name = info.name if info else "an account"
         found.append(
-            Found(
+            Occurrence(
                 "deal_quiet",
                 f"deal_quiet:{deal.id}:{iso(last_sign)}",
                 deal.account_id,

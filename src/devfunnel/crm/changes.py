@@ -24,15 +24,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from devfunnel.alerts.context import iso, link, load_json
+from devfunnel.alerts.context import iso, load_json
 from devfunnel.config import Settings
-from devfunnel.crm import mapping, notes
+from devfunnel.crm import mapping
+from devfunnel.crm.notes import handoff_changes
 from devfunnel.crm.outbox import Change, enqueue, latest_fingerprints
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
-from devfunnel.store.schema.admin import users
-from devfunnel.store.schema.identity import account_keys, accounts, people
-from devfunnel.store.schema.pipeline import handoffs, opportunities
+from devfunnel.store.schema.identity import accounts, people
+from devfunnel.store.schema.pipeline import opportunities
 from devfunnel.store.schema.scores import account_scores, person_scores
 
 #: The sweep logs handoffs created or updated this recently (older ones are history).
@@ -125,19 +125,6 @@ def _unchanged_dropped(conn: sa.Connection, changes: list[Change]) -> list[Chang
     return [c for c in changes if latest.get(c.record_id) != c.payload["fingerprint"]]
 
 
-def _account_crm_ids(
-    conn: sa.Connection, system: str, account_ids: Collection[uuid.UUID] | None
-) -> dict[uuid.UUID, str]:
-    k = account_keys.c
-    query = sa.select(k.account_id, sa.func.min(k.value)).where(k.kind == system)
-    found: dict[uuid.UUID, str] = {}
-    parts = [None] if account_ids is None else list(chunked(sorted(account_ids)))
-    for part in parts:
-        scoped = query if part is None else query.where(k.account_id.in_(part))
-        found.update(dict(conn.execute(scoped.group_by(k.account_id)).all()))
-    return found
-
-
 def account_changes(
     conn: sa.Connection,
     settings: Settings,
@@ -169,7 +156,7 @@ def account_changes(
     for part in parts:
         scoped = query if part is None else query.where(s.account_id.in_(part))
         rows.update({r.account_id: r._mapping for r in conn.execute(scoped)})
-    crm_ids = _account_crm_ids(conn, system, rows.keys()) if rows else {}
+    crm_ids = mapping.account_crm_ids(conn, system, rows.keys()) if rows else {}
     account_updates = []
     if account_map:
         for account_id, crm_id in crm_ids.items():
@@ -248,120 +235,3 @@ def person_changes(
                 )
             )
     return _unchanged_dropped(conn, updates)
-
-
-def handoff_changes(
-    conn: sa.Connection,
-    settings: Settings,
-    system: str,
-    *,
-    ids: Collection[uuid.UUID] | None = None,
-    since: datetime | None = None,
-) -> list[Change]:
-    """A note (HubSpot) or task (Salesforce) per handoff packet not logged yet."""
-    wanted = (
-        settings.crm.hubspot.handoff_notes
-        if system == mapping.HUBSPOT
-        else settings.crm.salesforce.handoff_tasks
-    )
-    if not wanted:
-        return []
-    h = handoffs.c
-    query = sa.select(handoffs)
-    if since is not None:
-        query = query.where(h.updated_at >= since)
-    rows: list[Any] = []
-    for part in [None] if ids is None else list(chunked(sorted(ids))):
-        rows += conn.execute(query if part is None else query.where(h.id.in_(part))).all()
-    if not rows:
-        return []
-    crm_accounts = _account_crm_ids(conn, system, {r.account_id for r in rows})
-    deal_keys = _deal_keys(conn, {r.opportunity_id for r in rows if r.opportunity_id})
-    names = dict(
-        conn.execute(
-            sa.select(accounts.c.id, accounts.c.name).where(
-                accounts.c.id.in_(sorted({r.account_id for r in rows}))
-            )
-        ).all()
-    )
-    people_ = _user_names(conn, {u for r in rows for u in (r.from_user_id, r.to_user_id) if u})
-    labels = {k.id: k.label for k in settings.handoffs.kinds}
-    changes = []
-    for row in rows:
-        account_crm = crm_accounts.get(row.account_id)
-        deal_crm = mapping.crm_id(deal_keys.get(row.opportunity_id), system)
-        if account_crm is None and deal_crm is None:
-            continue
-        packet = load_json(row.packet)
-        digest = mapping.fingerprint({"handoff": str(row.id), "packet": packet})
-        marker = f"dfk{digest[:12]}"
-        label = labels.get(row.kind, row.kind)
-        sender = people_.get(row.from_user_id, "devfunnel")
-        receiver = people_.get(row.to_user_id) or row.to_team or "the receiving team"
-        header = [
-            f"devfunnel handoff: {label}, {names.get(row.account_id, 'account')}",
-            f"From {sender} to {receiver}; {row.state}; due {row.due_at:%Y-%m-%d %H:%M} UTC; "
-            f"packet {row.completeness:.0%} complete.",
-            link(settings, f"accounts/{row.account_id}"),
-        ]
-        footer = f"devfunnel ref {marker}"
-        object_ = mapping.OBJECTS[system]["handoff"]
-        payload: dict[str, Any]
-        if system == mapping.HUBSPOT:
-            targets = [("companies", account_crm), ("deals", deal_crm)]
-            payload = {
-                "op": "note",
-                "marker": marker,
-                "properties": {
-                    "hs_timestamp": mapping.hubspot_value(row.created_at),
-                    "hs_note_body": notes.as_html(header, packet, footer),
-                },
-                "associations": [
-                    {
-                        "to": {"id": crm},
-                        "types": [
-                            {
-                                "associationCategory": "HUBSPOT_DEFINED",
-                                "associationTypeId": mapping.NOTE_ASSOCIATION[kind],
-                            }
-                        ],
-                    }
-                    for kind, crm in targets
-                    if crm
-                ],
-            }
-        else:
-            payload = {
-                "op": "task",
-                "marker": marker,
-                "fields": {
-                    "Subject": f"devfunnel handoff: {label} ({marker})"[:255],
-                    "Description": notes.as_text(header, packet, footer),
-                    "WhatId": deal_crm or account_crm,
-                    "Status": "Completed",
-                    "Priority": "Normal",
-                    "ActivityDate": row.created_at.date().isoformat(),
-                },
-            }
-        changes.append(
-            Change(system, object_, row.id, payload, f"{system}:{object_}:{row.id}:{digest}")
-        )
-    return changes
-
-
-def _deal_keys(conn: sa.Connection, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    o = opportunities.c
-    found: dict[uuid.UUID, str] = {}
-    for part in chunked(sorted(ids)):
-        query = sa.select(o.id, o.external_key).where(o.id.in_(part), o.external_key.is_not(None))
-        found.update(dict(conn.execute(query).all()))
-    return found
-
-
-def _user_names(conn: sa.Connection, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    u = users.c
-    found: dict[uuid.UUID, str] = {}
-    for part in chunked(sorted(ids)):
-        for row in conn.execute(sa.select(u.id, u.name, u.email).where(u.id.in_(part))):
-            found[row.id] = row.name or row.email
-    return found

@@ -20,13 +20,17 @@ numbers); Salesforce takes JSON types. Scores go with one decimal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, Final
 
 import orjson
+import sqlalchemy as sa
 
 from devfunnel.alerts.context import why_lines
+from devfunnel.store.query import chunked
+from devfunnel.store.schema.identity import account_keys
 
 HUBSPOT: Final = "hubspot"
 SALESFORCE: Final = "salesforce"
@@ -111,3 +115,17 @@ def crm_id(key: str | None, system: str) -> str | None:
     if key and key.startswith(f"{system}:"):
         return key.split(":", 1)[1] or None
     return None
+
+
+def account_crm_ids(
+    conn: sa.Connection, system: str, account_ids: Collection[uuid.UUID] | None
+) -> dict[uuid.UUID, str]:
+    """The CRM id of each account the CRM knows: its first key of kind ``system``."""
+    k = account_keys.c
+    query = sa.select(k.account_id, sa.func.min(k.value)).where(k.kind == system)
+    found: dict[uuid.UUID, str] = {}
+    parts = [None] if account_ids is None else list(chunked(sorted(account_ids)))
+    for part in parts:
+        scoped = query if part is None else query.where(k.account_id.in_(part))
+        found.update(dict(conn.execute(scoped.group_by(k.account_id)).all()))
+    return found
