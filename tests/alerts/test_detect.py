@@ -154,8 +154,7 @@ def test_a_deal_quiet_while_its_developers_went_quiet(
     assert body["owner"]["name"] == "Ines Ortega"
     assert body["why"] == [
         "No conversation or stage change since 2026-02-10 (20 days).",
-        "The account's developers: 3 events in the 14 days before, none in the last 14; "
-        "last seen 2026-02-16.",
+        "Its developers went quiet too: 3 events in the 14 days up to 2026-02-16, none since.",
     ]
     assert detect_alerts(store, alert_settings, now=NOW + timedelta(hours=1)).total == 0
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from devfunnel.alerts.context import (
     account_info,
+    count,
     iso,
     load_json,
     person_info,
@@ -71,7 +72,7 @@ def became_pqa(
                     "became_pqa",
                     title=f"{info.name} became a product-qualified account",
                     summary=f"Grade {row.grade}, momentum {row.momentum:.0f}, fit {row.fit:.0f}, "
-                    f"{row.active_developers} active developers"
+                    f"{count(row.active_developers, 'active developer')}"
                     + (f", journey stage {row.journey_stage}" if row.journey_stage else "")
                     + ".",
                     account=info.as_json(),
@@ -230,7 +231,7 @@ def handoffs_waiting(
                     settings,
                     "handoff_waiting",
                     title=f"{name}: {label} handoff waiting past due",
-                    summary=f"Waiting {facts['hours_waiting']:g} hours for {to} to accept.",
+                    summary=f"Waiting {count(facts['hours_waiting'], 'hour')} for {to} to accept.",
                     account=info.as_json() if info else None,
                     owner=receiver.as_json() if receiver else None,
                     why=why,

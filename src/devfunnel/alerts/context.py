@@ -139,3 +139,8 @@ def link(settings: Settings, path: str) -> str:
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def count(n: int | float, word: str) -> str:
+    """``1 day``, ``3 days``."""
+    return f"{n:g} {word}" + ("" if n == 1 else "s")

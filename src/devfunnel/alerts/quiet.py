@@ -13,7 +13,8 @@ the evaluation goes on. The signal worth an alert is both at once. With ``q`` =
 The occurrence is keyed by the last sign of life (the later of the last deal touch and the
 last developer event): if either side comes back and goes quiet again, that is a new
 alert. It happened at that moment plus ``q``. The payload says how many developer events
-the account had in the ``q`` days before the window, so the drop can be seen.
+the account's developers had in the ``q`` days up to their last one, so the drop can be
+seen.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from devfunnel.alerts.context import account_info, iso, user_info
+from devfunnel.alerts.context import account_info, count, iso, user_info
 from devfunnel.alerts.occurrence import Occurrence, alert_payload
 from devfunnel.config import Settings
 from devfunnel.money import Money
@@ -77,9 +78,9 @@ def deals_gone_quiet(
         )
         why = [
             f"No conversation or stage change since {touched[deal.id]:%Y-%m-%d} "
-            f"({(now - touched[deal.id]).days} days).",
-            f"The account's developers: {activity['before']} events in the {days} days before, "
-            f"none in the last {days}; last seen {activity['last']:%Y-%m-%d}.",
+            f"({count((now - touched[deal.id]).days, 'day')}).",
+            f"Its developers went quiet too: {count(activity['before'], 'event')} in the "
+            f"{count(days, 'day')} up to {activity['last']:%Y-%m-%d}, none since.",
         ]
         facts: dict[str, Any] = {
             "opportunity_id": str(deal.id),
@@ -104,8 +105,8 @@ def deals_gone_quiet(
                     settings,
                     "deal_quiet",
                     title=f"{deal.name} ({name}) went quiet, and so did its developers",
-                    summary=f"No deal activity for {(now - touched[deal.id]).days} days and no "
-                    f"developer events for {(now - activity['last']).days} days.",
+                    summary=f"No deal activity for {count((now - touched[deal.id]).days, 'day')} "
+                    f"and no developer events for {count((now - activity['last']).days, 'day')}.",
                     account=info.as_json() if info else None,
                     owner=owner.as_json() if owner else None,
                     why=why,
@@ -148,40 +149,43 @@ def _last_deal_touch(
     return last
 
 
+def _developer_events(columns: list[Any], account_ids: Any, now: datetime) -> sa.Select[Any]:
+    """Events up to ``now`` of the accounts' developers: their people who are not business
+    buyers, staff or bots, found through identities (so merges are respected)."""
+    e, i, p = events.c, identities.c, people.c
+    return (
+        sa.select(*columns)
+        .select_from(events)
+        .join(identities, i.key == e.identity_key)
+        .join(people, p.id == i.person_id)
+        .where(
+            p.account_id.in_(account_ids),
+            p.merged_into.is_(None),
+            p.persona != "business",
+            p.is_internal.is_(sa.false()),
+            p.is_bot.is_(sa.false()),
+            e.timestamp <= now,
+        )
+    )
+
+
 def developer_activity(
     conn: sa.Connection, account_ids: set[uuid.UUID], now: datetime, window: timedelta
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Per account, its developers' events up to ``now``: the last one, how many fell in the
-    ``window`` before ``now - window``, and how many distinct people were active."""
-    e, i, p = events.c, identities.c, people.c
-    start, recent = now - 2 * window, now - window
+    """Per account, its developers' events up to ``now``: the last one, how many distinct
+    people were active, and, for accounts quiet for ``window``, how many events they had in
+    the ``window`` that ended with the last one (the level of activity that stopped)."""
+    e, p = events.c, people.c
     found: dict[uuid.UUID, dict[str, Any]] = {}
     for part in chunked(sorted(account_ids)):
-        before = sa.case((sa.and_(e.timestamp >= start, e.timestamp < recent), 1), else_=0)
-        query = (
-            sa.select(
-                p.account_id,
-                sa.func.max(e.timestamp),
-                sa.func.sum(before),
-                sa.func.count(sa.distinct(p.id)),
+        columns = [p.account_id, sa.func.max(e.timestamp), sa.func.count(sa.distinct(p.id))]
+        query = _developer_events(columns, part, now).group_by(p.account_id)
+        for account_id, last, active in conn.execute(query):
+            found[account_id] = {"last": last, "before": 0, "people": int(active)}
+    for account_id, activity in found.items():
+        if activity["last"] <= now - window:
+            query = _developer_events([sa.func.count()], [account_id], now).where(
+                e.timestamp > activity["last"] - window
             )
-            .select_from(events)
-            .join(identities, i.key == e.identity_key)
-            .join(people, p.id == i.person_id)
-            .where(
-                p.account_id.in_(part),
-                p.merged_into.is_(None),
-                p.persona != "business",
-                p.is_internal.is_(sa.false()),
-                p.is_bot.is_(sa.false()),
-                e.timestamp <= now,
-            )
-            .group_by(p.account_id)
-        )
-        for account_id, last, before_count, active in conn.execute(query):
-            found[account_id] = {
-                "last": last,
-                "before": int(before_count or 0),
-                "people": int(active),
-            }
+            activity["before"] = int(conn.execute(query).scalar_one())
     return found
