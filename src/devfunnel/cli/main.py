@@ -9,7 +9,17 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
+from devfunnel.cli import (
+    alerts_cmd,
+    config_cmd,
+    crm_cmd,
+    evaluate,
+    identity_cmd,
+    imports,
+    keys,
+    people,
+    setup,
+)
 from devfunnel.cli.errors import report
 from devfunnel.cli.users_cmd import app as users_app
 from devfunnel.errors import DevfunnelError
@@ -31,6 +41,8 @@ app.add_typer(imports.app, name="import")
 app.add_typer(people.app, name="people")
 app.add_typer(identity_cmd.app, name="identity")
 app.add_typer(users_app, name="users")
+app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(crm_cmd.app, name="crm")
 
 
 def _version(value: bool) -> None:

@@ -304,9 +304,20 @@ def _config_error(
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+(@)")
 
 
+def _secret_key(part: object) -> bool:
+    return any(word in str(part) for word in ("secret", "token"))
+
+
+def _masked(value: Any) -> Any:
+    """A section's value with the secrets inside it hidden."""
+    if isinstance(value, dict):
+        return {k: "***" if _secret_key(k) else _masked(v) for k, v in value.items()}
+    return value
+
+
 def _show(key: Key, value: Any) -> str:
     """The offending value for a message, never revealing a secret or a password."""
-    if any("secret" in str(part) for part in key):
+    if any(_secret_key(part) for part in key):
         return "'***'"
-    text = _URL_PASSWORD.sub(r"\1***\2", repr(value))
+    text = _URL_PASSWORD.sub(r"\1***\2", repr(_masked(value)))
     return text if len(text) <= 80 else text[:77] + "..."

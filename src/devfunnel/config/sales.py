@@ -302,3 +302,10 @@ class AlertSettings(BaseModel):
     )
     #: Destinations in digest mode receive one summary per this many minutes.
     digest_minutes: Annotated[int, Field(ge=1)] = 60
+    #: Seconds to wait for a destination to answer one delivery.
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    #: A condition older than this when first seen (a backlog after downtime, imported
+    #: history) is recorded without being news: no alert is raised for it.
+    max_age_hours: Annotated[int, Field(ge=1)] = 24
+    #: The background worker looks for new alert conditions this often.
+    detect_every_seconds: Annotated[int, Field(ge=1)] = 60

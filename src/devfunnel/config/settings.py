@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from devfunnel.config.crm import CrmSettings
 from devfunnel.config.engagement import (
     ActivityType,
     IcpSettings,
@@ -59,6 +60,7 @@ class Settings(BaseModel):
     handoffs: HandoffSettings
     kpis: KpiTargets = Field(default_factory=KpiTargets)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    crm: CrmSettings = Field(default_factory=CrmSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     commissions: CommissionSettings
 

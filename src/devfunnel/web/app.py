@@ -15,7 +15,7 @@ from devfunnel.config import Settings
 from devfunnel.store import Store
 from devfunnel.web import openapi, problems
 from devfunnel.web.pages.site import page_routers
-from devfunnel.web.routes import accounts, health, intake, people, summary, webhooks
+from devfunnel.web.routes import accounts, alerts, health, intake, people, summary, webhooks
 from devfunnel.web.routes import audit as audit_api
 from devfunnel.web.routes import keys as keys_api
 from devfunnel.web.routes import me as me_api
@@ -69,6 +69,7 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(people.router)
     app.include_router(accounts.router)
+    app.include_router(alerts.router)
     for router in (me_api.router, users_api.router, keys_api.router, audit_api.router):
         app.include_router(router)
     for router in page_routers():

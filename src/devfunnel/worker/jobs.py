@@ -9,7 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from devfunnel.alerts.run import alert_step
 from devfunnel.config import Settings
+from devfunnel.crm.push import crm_step
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
@@ -26,6 +28,9 @@ class JobReport:
     batches: int = 0
     billing_events: int = 0
     matched: bool = False
+    alerts_raised: int = 0
+    alerts_delivered: int = 0
+    crm_sent: int = 0
 
     @property
     def busy(self) -> bool:
@@ -38,6 +43,9 @@ def run_pending(store: Store, settings: Settings, *, now: datetime | None = None
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
+    alerts = alert_step(store, settings, now=now)
+    report.alerts_raised, report.alerts_delivered = alerts.raised, alerts.delivered
+    report.crm_sent = crm_step(store, settings, now=now).sent
     return report
 
 
