@@ -82,30 +82,60 @@ def add_people(store: Store, settings: Settings, *rows: dict[str, Any]) -> list[
 
 
 def score_person(
-    store: Store, person_id: uuid.UUID, *, engagement: float = 70.0, pql: bool = True,
+    store: Store,
+    person_id: uuid.UUID,
+    *,
+    engagement: float = 70.0,
+    pql: bool = True,
     journey_stage: str = "build",
-) -> None:  # fmt: skip
+) -> None:
     with store.transaction() as conn:
         conn.execute(person_scores.delete().where(person_scores.c.person_id == person_id))
-        conn.execute(person_scores.insert().values(
-            person_id=person_id, engagement=engagement, journey_stage=journey_stage, pql=pql,
-            why=[{"signal": "first_api_call", "share": 0.4}, {"signal": "api_usage", "share": 0.3}],
-            computed_at=T0))  # fmt: skip
+        conn.execute(
+            person_scores.insert().values(
+                person_id=person_id,
+                engagement=engagement,
+                journey_stage=journey_stage,
+                pql=pql,
+                why=[
+                    {"signal": "first_api_call", "share": 0.4},
+                    {"signal": "api_usage", "share": 0.3},
+                ],
+                computed_at=T0,
+            )
+        )
 
 
 def score_account(
-    store: Store, account_id: uuid.UUID, *, momentum: float = 75.0, fit: float = 12.0,
-    pqa: bool = True, pqa_since: datetime | None = T0, journey_stage: str = "build",
+    store: Store,
+    account_id: uuid.UUID,
+    *,
+    momentum: float = 75.0,
+    fit: float = 12.0,
+    pqa: bool = True,
+    pqa_since: datetime | None = T0,
+    journey_stage: str = "build",
     active_developers: int = 3,
-) -> None:  # fmt: skip
+) -> None:
     with store.transaction() as conn:
         conn.execute(account_scores.delete().where(account_scores.c.account_id == account_id))
-        conn.execute(account_scores.insert().values(
-            account_id=account_id, momentum=momentum, fit=fit, grade="A",
-            journey_stage=journey_stage, active_developers=active_developers, pqa=pqa,
-            pqa_since=pqa_since if pqa else None,
-            why=[{"signal": "active_developers", "share": 0.5}, {"signal": "trend", "share": 0.2}],
-            computed_at=T0))  # fmt: skip
+        conn.execute(
+            account_scores.insert().values(
+                account_id=account_id,
+                momentum=momentum,
+                fit=fit,
+                grade="A",
+                journey_stage=journey_stage,
+                active_developers=active_developers,
+                pqa=pqa,
+                pqa_since=pqa_since if pqa else None,
+                why=[
+                    {"signal": "active_developers", "share": 0.5},
+                    {"signal": "trend", "share": 0.2},
+                ],
+                computed_at=T0,
+            )
+        )
 
 
 def settings_from(tmp_path: Path, text: str) -> Settings:
@@ -121,3 +151,57 @@ def rows_of(store: Store, *tables: sa.Table) -> dict[str, list[tuple[Any, ...]]]
         return {
             t.name: sorted((tuple(r) for r in conn.execute(sa.select(t))), key=repr) for t in tables
         }
+
+
+def qualify(store: Store, opportunity_id: uuid.UUID, **scores: int) -> None:
+    """Set qualification scores (the qualification service's job; seeded by hand)."""
+    from devfunnel.ids import new_id
+    from devfunnel.store.schema.pipeline import qualification
+    from devfunnel.vocabulary import MEDDPICC
+
+    with store.transaction() as conn:
+        for element, score in scores.items():
+            conn.execute(
+                qualification.delete().where(
+                    qualification.c.opportunity_id == opportunity_id,
+                    qualification.c.element == element,
+                )
+            )
+            conn.execute(
+                qualification.insert().values(
+                    id=new_id(),
+                    opportunity_id=opportunity_id,
+                    framework="meddpicc" if element in MEDDPICC else "bant",
+                    element=element,
+                    score=score,
+                    evidence=f"{element} evidence",
+                    updated_at=T0,
+                )
+            )
+
+
+def validate_technically(
+    store: Store,
+    account_id: uuid.UUID,
+    fit: float,
+    *,
+    opportunity_id: uuid.UUID | None = None,
+    at: datetime = T0,
+) -> None:
+    from devfunnel.ids import new_id
+    from devfunnel.store.schema.pipeline import technical_validations
+
+    with store.transaction() as conn:
+        conn.execute(
+            technical_validations.insert().values(
+                id=new_id(),
+                opportunity_id=opportunity_id,
+                account_id=account_id,
+                active_developers=3,
+                built=["Slack integration"],
+                api_volume_30d=120000,
+                blockers=[],
+                technical_fit=fit,
+                validated_at=at,
+            )
+        )

@@ -25,8 +25,9 @@ from tests.pipeline.seed import T0, add_account, rows_of, settings_from
 
 def new_lead(store: Store, settings: Settings, email: str, **kw: object) -> uuid.UUID:
     """An unrouted manual lead for a new person."""
-    outcome = create_lead(store, settings, OPERATOR, source="manual", email=email, route=False,
-                          now=T0, **kw)  # type: ignore[arg-type]  # fmt: skip
+    outcome = create_lead(
+        store, settings, OPERATOR, source="manual", email=email, route=False, now=T0, **kw
+    )  # type: ignore[arg-type]
     assert outcome.created
     assert outcome.lead is not None
     return outcome.lead.id
@@ -43,8 +44,15 @@ def owner_of(store: Store, lead_id: uuid.UUID) -> tuple[str | None, str | None, 
 
 
 def test_the_account_owner_comes_first(team_store: Store, settings: Settings) -> None:
-    add_account(team_store, settings, "Big Co", "big.io", owner="omar.ae@acme.dev",
-                employees=5000, region="EMEA")  # fmt: skip
+    add_account(
+        team_store,
+        settings,
+        "Big Co",
+        "big.io",
+        owner="omar.ae@acme.dev",
+        employees=5000,
+        region="EMEA",
+    )
     lead = new_lead(team_store, settings, "dev@big.io")
     decision = route_lead(team_store, settings, lead, OPERATOR, now=T0)
     assert decision.routed_by == "account_owner"
@@ -64,15 +72,27 @@ def test_the_account_owner_comes_first(team_store: Store, settings: Settings) ->
 def test_an_owner_out_of_office_is_skipped_for_the_rules(
     team_store: Store, settings: Settings
 ) -> None:
-    add_account(team_store, settings, "Big Co", "big.io", owner="sam.sdr@acme.dev",
-                employees=5000, region="NA")  # fmt: skip
+    add_account(
+        team_store,
+        settings,
+        "Big Co",
+        "big.io",
+        owner="sam.sdr@acme.dev",
+        employees=5000,
+        region="NA",
+    )
     with team_store.transaction() as conn:
-        conn.execute(users.update().where(users.c.email == "sam.sdr@acme.dev")
-                     .values(out_of_office_until=T0 + timedelta(days=3)))  # fmt: skip
+        conn.execute(
+            users.update()
+            .where(users.c.email == "sam.sdr@acme.dev")
+            .values(out_of_office_until=T0 + timedelta(days=3))
+        )
     lead = new_lead(team_store, settings, "dev@big.io")
     decision = route_lead(team_store, settings, lead, OPERATOR, now=T0)
     assert [(s.rule, s.outcome) for s in decision.steps] == [
-        ("account_owner", "skipped"), ("enterprise", "matched")]  # fmt: skip
+        ("account_owner", "skipped"),
+        ("enterprise", "matched"),
+    ]
     assert "out of office until 2026-05-07" in decision.steps[0].detail
     assert owner_of(team_store, lead) == ("erin.ae@acme.dev", "enterprise", "ae_enterprise")
 
@@ -84,7 +104,10 @@ def test_rules_in_order_then_the_fallback_team(team_store: Store, settings: Sett
     tiny = new_lead(team_store, settings, "dev@tiny.io")
     decision = route_lead(team_store, settings, emea, OPERATOR, now=T0)
     assert [(s.rule, s.outcome) for s in decision.steps] == [
-        ("account_owner", "no_match"), ("enterprise", "no_match"), ("emea", "matched")]  # fmt: skip
+        ("account_owner", "no_match"),
+        ("enterprise", "no_match"),
+        ("emea", "matched"),
+    ]
     assert "employees gte 2000 does not hold (employees is 800)" in decision.steps[1].detail
     assert owner_of(team_store, emea) == ("ines.ae@acme.dev", "emea", "ae_emea")
     route_lead(team_store, settings, tiny, OPERATOR, now=T0)
@@ -105,7 +128,9 @@ def test_round_robin_follows_capacity(team_store: Store, settings: Settings) -> 
 
 
 def test_daily_cap_and_out_of_office_are_skipped(store: Store, tmp_path: Path) -> None:
-    settings = settings_from(tmp_path, """
+    settings = settings_from(
+        tmp_path,
+        """
 [routing]
 fallback_team = "small"
 [[routing.teams]]
@@ -119,24 +144,33 @@ members = [
 id = "never"
 team = "small"
 when = [{ field = "employees", op = "gt", value = 1000000 }]
-""")  # fmt: skip
+""",
+    )
     from devfunnel.admin.users import import_users, team_users
 
     import_users(store, settings, team_users(settings))
     with store.transaction() as conn:
-        conn.execute(users.update().where(users.c.email == "c@acme.dev")
-                     .values(out_of_office_until=T0 + timedelta(hours=1)))  # fmt: skip
+        conn.execute(
+            users.update()
+            .where(users.c.email == "c@acme.dev")
+            .values(out_of_office_until=T0 + timedelta(hours=1))
+        )
     ids = [new_lead(store, settings, f"p{i}@gmail.com") for i in range(6)]
     got = [route_lead(store, settings, i, OPERATOR, now=T0).owner for i in ids]
     assert [u.email[0] for u in got if u] == ["a", "b", "a", "b", "b", "b"]
-    decision = route_lead(store, settings, new_lead(store, settings, "x@gmail.com"), OPERATOR,
-                          now=T0, dry_run=True)  # fmt: skip
+    decision = route_lead(
+        store, settings, new_lead(store, settings, "x@gmail.com"), OPERATOR, now=T0, dry_run=True
+    )
     assert "a@acme.dev is at their daily cap of 2" in decision.reason
     assert "c@acme.dev is out of office until" in decision.reason
     # The next company day, the cap is lifted and c is back.
     tomorrow = T0 + timedelta(days=1)
-    later = [route_lead(store, settings, new_lead(store, settings, f"q{i}@gmail.com"), OPERATOR,
-                        now=tomorrow).owner for i in range(3)]  # fmt: skip
+    later = [
+        route_lead(
+            store, settings, new_lead(store, settings, f"q{i}@gmail.com"), OPERATOR, now=tomorrow
+        ).owner
+        for i in range(3)
+    ]
     assert {u.email[0] for u in later if u} == {"a", "b", "c"}
 
 
@@ -162,8 +196,9 @@ def test_routing_again_needs_force(team_store: Store, settings: Settings) -> Non
     route_lead(team_store, settings, lead, OPERATOR, now=T0)
     with pytest.raises(Conflict, match=r"already routed .* with --force"):
         route_lead(team_store, settings, lead, OPERATOR, now=T0)
-    again = route_lead(team_store, settings, lead, OPERATOR, now=T0 + timedelta(hours=1),
-                       force=True)  # fmt: skip
+    again = route_lead(
+        team_store, settings, lead, OPERATOR, now=T0 + timedelta(hours=1), force=True
+    )
     assert again.owner is not None
     assert again.owner.email == "ana.sdr@acme.dev"
 

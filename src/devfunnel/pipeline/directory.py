@@ -43,9 +43,14 @@ class UserRef:
 def _ref(row: sa.Row[tuple[object, ...]]) -> UserRef:
     m = row._mapping
     return UserRef(
-        m["id"], m["email"], m["name"], m["role"], bool(m["active"]),
-        as_utc(m["out_of_office_until"]), m["manager_id"],
-    )  # fmt: skip
+        m["id"],
+        m["email"],
+        m["name"],
+        m["role"],
+        bool(m["active"]),
+        as_utc(m["out_of_office_until"]),
+        m["manager_id"],
+    )
 
 
 def _columns() -> sa.Select[tuple[object, ...]]:

@@ -62,25 +62,44 @@ def lead_row(conn: sa.Connection, lead_id: uuid.UUID | str) -> dict[str, Any]:
 def _query() -> sa.Select[Any]:
     lc, pc, ac, uc = leads.c, people.c, accounts.c, users.c
     return sa.select(
-        leads, pc.name.label("person_name"), pc.email.label("person_email"),
-        ac.name.label("account_name"), ac.domain.label("account_domain"),
+        leads,
+        pc.name.label("person_name"),
+        pc.email.label("person_email"),
+        ac.name.label("account_name"),
+        ac.domain.label("account_domain"),
         uc.email.label("owner_email"),
     ).select_from(
         leads.outerjoin(people, pc.id == lc.person_id)
         .outerjoin(accounts, ac.id == lc.account_id)
         .outerjoin(users, uc.id == lc.owner_id)
-    )  # fmt: skip
+    )
 
 
 def _view(row: Any) -> LeadView:
     m = row._mapping
     return LeadView(
-        m["id"], m["source"], m["status"], m["person_id"], m["person_name"], m["person_email"],
-        m["account_id"], m["account_name"], m["account_domain"], m["owner_id"], m["owner_email"],
-        m["routed_by"], m["routed_team"], m["routing_reason"], as_utc(m["routed_at"]),
-        as_utc(m["sla_due_at"]), as_utc(m["first_touch_at"]), as_utc(m["breached_at"]),
-        as_utc(m["escalated_at"]), load_json(m["snapshot"]), m["created_at"],
-    )  # fmt: skip
+        m["id"],
+        m["source"],
+        m["status"],
+        m["person_id"],
+        m["person_name"],
+        m["person_email"],
+        m["account_id"],
+        m["account_name"],
+        m["account_domain"],
+        m["owner_id"],
+        m["owner_email"],
+        m["routed_by"],
+        m["routed_team"],
+        m["routing_reason"],
+        as_utc(m["routed_at"]),
+        as_utc(m["sla_due_at"]),
+        as_utc(m["first_touch_at"]),
+        as_utc(m["breached_at"]),
+        as_utc(m["escalated_at"]),
+        load_json(m["snapshot"]),
+        m["created_at"],
+    )
 
 
 def lead_view(conn: sa.Connection, lead_id: uuid.UUID | str) -> LeadView:
@@ -120,14 +139,16 @@ def list_leads(
         else:
             raise ValidationError(
                 f"unknown lead status {status!r}; use open or one of: {', '.join(LEAD_STATUSES)}",
-                field="status", value=status,
-            )  # fmt: skip
+                field="status",
+                value=status,
+            )
     if source is not None:
         if source not in LEAD_SOURCES:
             raise ValidationError(
                 f"unknown lead source {source!r}; use one of: {', '.join(LEAD_SOURCES)}",
-                field="source", value=source,
-            )  # fmt: skip
+                field="source",
+                value=source,
+            )
         where.append(lc.source == source)
     if team is not None:
         where.append(lc.routed_team == team)
@@ -141,7 +162,10 @@ def list_leads(
         total = conn.execute(sa.select(sa.func.count()).select_from(leads).where(*where))
         count = int(total.scalar_one())
         rows = conn.execute(
-            _query().where(*where).order_by(lc.created_at.desc(), lc.id.desc())
-            .limit(limit).offset(offset)
-        )  # fmt: skip
+            _query()
+            .where(*where)
+            .order_by(lc.created_at.desc(), lc.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         return Page([_view(r) for r in rows], count, limit, offset)

@@ -25,18 +25,18 @@ from devfunnel.admin.permissions import Principal, require_edit
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict, NotFound, ValidationError
 from devfunnel.identity.keys import normalise_email
-from devfunnel.identity.lookup import normalise_account_ref, person_for_key, surviving
+from devfunnel.identity.lookup import person_for_key, surviving
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ids import new_id, parse_id
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import prepare
 from devfunnel.pipeline.common import jsonable, utc_now
 from devfunnel.pipeline.dedupe import Duplicate, find_duplicate
-from devfunnel.pipeline.facts import person_row, scores
+from devfunnel.pipeline.facts import find_account, person_row, scores
 from devfunnel.pipeline.lead_records import LeadView, lead_row, lead_view
 from devfunnel.pipeline.routing import Decision, route_lead
 from devfunnel.store import Store
-from devfunnel.store.schema.identity import account_keys, accounts, people
+from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.pipeline import leads
 
 #: Sources a person or a program may create leads with; pql and pqa come from scores,
@@ -78,8 +78,9 @@ def create_lead(
         raise ValidationError(
             f"source {source!r} cannot be entered; use one of: {', '.join(ENTERED_SOURCES)} "
             "(pql and pqa leads come from scores, import leads from `devfunnel import leads`)",
-            field="source", value=source,
-        )  # fmt: skip
+            field="source",
+            value=source,
+        )
     if email is None and person_id is None and account is None:
         raise ValidationError(
             "a lead needs a person (email or person_id) or an account", field="email"
@@ -95,15 +96,17 @@ def create_lead(
     with store.exclusive("leads") as conn:
         person_data = person_row(conn, person) if person else None
         account_id = (
-            _account(conn, account) if account is not None
+            find_account(conn, account)
+            if account is not None
             else (person_data or {}).get("account_id")
-        )  # fmt: skip
+        )
         duplicate = find_duplicate(conn, person, account_id)
         if duplicate is not None:
             existing = lead_view(conn, duplicate.id) if duplicate.kind == "lead" else None
             return LeadOutcome(existing, False, duplicate)
-        lead_id = insert_lead(conn, principal, source=source, person_id=person,
-                              account_id=account_id, at=at)  # fmt: skip
+        lead_id = insert_lead(
+            conn, principal, source=source, person_id=person, account_id=account_id, at=at
+        )
     if not route:
         return LeadOutcome(get_view(store, lead_id), True)
     try:
@@ -133,15 +136,25 @@ def insert_lead(
     snap = snapshot if snapshot is not None else scores(conn, person_id, account_id)
     conn.execute(
         leads.insert().values(
-            id=lead_id, person_id=person_id, account_id=account_id, source=source,
-            status="new", snapshot=snap or None, created_by=principal.user_id,
-            created_at=at, updated_at=at,
+            id=lead_id,
+            person_id=person_id,
+            account_id=account_id,
+            source=source,
+            status="new",
+            snapshot=snap or None,
+            created_by=principal.user_id,
+            created_at=at,
+            updated_at=at,
         )
-    )  # fmt: skip
+    )
     audit.record(
-        conn, principal.actor, "lead.create", entity_kind="lead", entity_id=lead_id,
+        conn,
+        principal.actor,
+        "lead.create",
+        entity_kind="lead",
+        entity_id=lead_id,
         after=jsonable({"source": source, "person_id": person_id, "account_id": account_id}),
-    )  # fmt: skip
+    )
     return lead_id
 
 
@@ -159,15 +172,20 @@ def _person_by_email(
     ``identify`` event from source ``source`` and resolving it."""
     normal = normalise_email(email)
     if normal is None:
-        raise ValidationError(f"email: {email!r} is not an email address", field="email",
-                              value=email)  # fmt: skip
+        raise ValidationError(
+            f"email: {email!r} is not an email address", field="email", value=email
+        )
     traits = {k: v for k, v in {"email": normal, "name": name, "title": title}.items() if v}
     body = orjson.dumps(traits, option=orjson.OPT_SORT_KEYS).decode()
-    table = pa.table({
-        "messageId": [f"{source}:lead:{normal}:{now.isoformat()}"], "type": ["identify"],
-        "email": [normal], "traits": [body],
-        "timestamp": pa.array([now], pa.timestamp("us", "UTC")),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "messageId": [f"{source}:lead:{normal}:{now.isoformat()}"],
+            "type": ["identify"],
+            "email": [normal],
+            "traits": [body],
+            "timestamp": pa.array([now], pa.timestamp("us", "UTC")),
+        }
+    )
     prepared = prepare(
         table,
         source=source,
@@ -176,8 +194,11 @@ def _person_by_email(
         correct_clock_skew=False,
     )
     if prepared.rejected:
-        raise ValidationError(f"the lead's person is invalid: {prepared.rejected[0].reason}",
-                              field="email", value=email)  # fmt: skip
+        raise ValidationError(
+            f"the lead's person is invalid: {prepared.rejected[0].reason}",
+            field="email",
+            value=email,
+        )
     append_events(store, prepared, source=source)
     resolve_pending(store, settings)
     with store.read() as conn:
@@ -193,23 +214,6 @@ def _live_person(store: Store, person_id: uuid.UUID) -> uuid.UUID:
     if live is None:
         raise NotFound(f"no person with id {person_id}", person=str(person_id))
     return live
-
-
-def _account(conn: sa.Connection, ref: str) -> uuid.UUID:
-    """The live account an id or domain names, or ``NotFound`` naming it."""
-    parsed = normalise_account_ref(ref)
-    if isinstance(parsed, uuid.UUID):
-        found = surviving(conn, accounts, parsed)
-    else:
-        owner = conn.execute(
-            sa.select(account_keys.c.account_id).where(
-                account_keys.c.kind == "domain", account_keys.c.value == parsed
-            )
-        ).scalar_one_or_none()
-        found = surviving(conn, accounts, owner) if owner is not None else None
-    if found is None:
-        raise NotFound(f"account: no account {ref!r}; give an account id or domain", account=ref)
-    return found
 
 
 def touch_lead(
@@ -233,8 +237,12 @@ def touch_lead(
             values["status"] = "working"
         conn.execute(leads.update().where(leads.c.id == lead["id"]).values(**values))
         audit.record(
-            conn, principal.actor, "lead.touch", entity_kind="lead", entity_id=lead["id"],
+            conn,
+            principal.actor,
+            "lead.touch",
+            entity_kind="lead",
+            entity_id=lead["id"],
             before=jsonable({"first_touch_at": lead["first_touch_at"], "status": lead["status"]}),
             after=jsonable({k: v for k, v in values.items() if k != "updated_at"}),
-        )  # fmt: skip
+        )
         return lead_view(conn, lead["id"])

@@ -93,8 +93,9 @@ def decide(
     ) -> tuple[Decision, round_robin.Pick | None]:
         steps.append(Step(routed_by, "matched", reason))
         due = sla_due(settings, lead["source"], now)
-        return Decision(lead["id"], owner, routed_by, team_id, reason, due, dry_run, steps,
-                        jsonable(facts)), rr  # fmt: skip
+        return Decision(
+            lead["id"], owner, routed_by, team_id, reason, due, dry_run, steps, jsonable(facts)
+        ), rr
 
     if config.respect_account_owner:
         account = account_row(conn, lead["account_id"])
@@ -110,8 +111,13 @@ def decide(
             steps.append(Step("account_owner", "skipped", _away(owner)))
         else:
             found = team_of(settings, owner.email)
-            return chosen(owner, "account_owner", found.id if found else None,
-                          f"account {account['name']} is owned by {owner.email}", None)  # fmt: skip
+            return chosen(
+                owner,
+                "account_owner",
+                found.id if found else None,
+                f"account {account['name']} is owned by {owner.email}",
+                None,
+            )
 
     for rule in config.rules:
         failed = [c for c in rule.when if not c.matches(facts)]
@@ -146,12 +152,18 @@ def decide(
     fallback = config.fallback_team
     rr = round_robin.pick(conn, settings, team(settings, fallback), now)
     if rr.user is not None:
-        return chosen(rr.user, f"round_robin:{fallback}", fallback,
-                      f"no rule assigned it; {rr.describe()}", rr)  # fmt: skip
+        return chosen(
+            rr.user,
+            f"round_robin:{fallback}",
+            fallback,
+            f"no rule assigned it; {rr.describe()}",
+            rr,
+        )
     steps.append(Step(f"round_robin:{fallback}", "skipped", rr.describe()))
     reason = f"nobody can take it: {rr.describe()}"
-    return Decision(lead["id"], None, None, None, reason, None, dry_run, steps,
-                    jsonable(facts)), None  # fmt: skip
+    return Decision(
+        lead["id"], None, None, None, reason, None, dry_run, steps, jsonable(facts)
+    ), None
 
 
 def _user(conn: sa.Connection, email: str) -> UserRef | None:
@@ -221,20 +233,37 @@ def assign(
     """Write a decision onto its lead and audit it (the caller holds the routing lock)."""
     assert decision.owner is not None
     values = {
-        "owner_id": decision.owner.id, "routed_by": decision.routed_by, "routed_at": at,
-        "routed_team": decision.team, "routing_reason": decision.reason[:2000],
-        "sla_due_at": decision.sla_due_at, "first_touch_at": None, "breached_at": None,
-        "escalated_at": None, "escalated_to": None, "updated_at": at,
-    }  # fmt: skip
+        "owner_id": decision.owner.id,
+        "routed_by": decision.routed_by,
+        "routed_at": at,
+        "routed_team": decision.team,
+        "routing_reason": decision.reason[:2000],
+        "sla_due_at": decision.sla_due_at,
+        "first_touch_at": None,
+        "breached_at": None,
+        "escalated_at": None,
+        "escalated_to": None,
+        "updated_at": at,
+    }
     conn.execute(leads.update().where(leads.c.id == lead["id"]).values(**values))
     before = {k: lead.get(k) for k in ("owner_id", "routed_by", "routed_team", "sla_due_at")}
     audit.record(
-        conn, principal.actor, "lead.route", entity_kind="lead", entity_id=lead["id"],
+        conn,
+        principal.actor,
+        "lead.route",
+        entity_kind="lead",
+        entity_id=lead["id"],
         before=jsonable(before) if lead.get("owner_id") else None,
-        after=jsonable({"owner": decision.owner.email, "routed_by": decision.routed_by,
-                        "team": decision.team, "sla_due_at": decision.sla_due_at}),
+        after=jsonable(
+            {
+                "owner": decision.owner.email,
+                "routed_by": decision.routed_by,
+                "team": decision.team,
+                "sla_due_at": decision.sla_due_at,
+            }
+        ),
         reason=decision.reason[:2000],
-    )  # fmt: skip
+    )
 
 
 def route_unrouted(

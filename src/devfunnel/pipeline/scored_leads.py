@@ -85,8 +85,15 @@ def _create(
         report.duplicates[f"{duplicate.kind}:{duplicate.on}"] += 1
         return
     snapshot = {"reason": source, **scores(conn, person_id, account_id)}
-    lead_id = insert_lead(conn, principal, source=source, person_id=person_id,
-                          account_id=account_id, at=at, snapshot=snapshot)  # fmt: skip
+    lead_id = insert_lead(
+        conn,
+        principal,
+        source=source,
+        person_id=person_id,
+        account_id=account_id,
+        at=at,
+        snapshot=snapshot,
+    )
     open_records.add(lead_id, person_id, account_id)
     report.created.append(lead_id)
 
@@ -94,15 +101,21 @@ def _create(
 def _pql_people(conn: sa.Connection, window: datetime) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
     """PQL people with no PQL lead created within the window."""
     ps, pc, lc = person_scores.c, people.c, leads.c
-    recent = sa.exists().where(lc.person_id == ps.person_id, lc.source == "pql",
-                               lc.created_at >= window)  # fmt: skip
+    recent = sa.exists().where(
+        lc.person_id == ps.person_id, lc.source == "pql", lc.created_at >= window
+    )
     rows = conn.execute(
         sa.select(ps.person_id, pc.account_id)
         .select_from(person_scores.join(people, pc.id == ps.person_id))
-        .where(ps.pql.is_(True), pc.merged_into.is_(None), pc.is_internal.is_(False),
-               pc.is_bot.is_(False), ~recent)
+        .where(
+            ps.pql.is_(True),
+            pc.merged_into.is_(None),
+            pc.is_internal.is_(False),
+            pc.is_bot.is_(False),
+            ~recent,
+        )
         .order_by(ps.engagement.desc(), ps.person_id)
-    )  # fmt: skip
+    )
     return [(r.person_id, r.account_id) for r in rows]
 
 
@@ -123,9 +136,10 @@ def _recent_pqa(
     lc = leads.c
     start = min(since, window) if since is not None else window
     found = conn.execute(
-        sa.select(lc.id).where(lc.account_id == account_id, lc.source == "pqa",
-                               lc.created_at >= start).limit(1)
-    ).first()  # fmt: skip
+        sa.select(lc.id)
+        .where(lc.account_id == account_id, lc.source == "pqa", lc.created_at >= start)
+        .limit(1)
+    ).first()
     return found is not None
 
 
@@ -134,8 +148,12 @@ def _top_developer(conn: sa.Connection, account_id: uuid.UUID) -> uuid.UUID | No
     return conn.execute(
         sa.select(ps.person_id)
         .select_from(person_scores.join(people, pc.id == ps.person_id))
-        .where(pc.account_id == account_id, pc.merged_into.is_(None), pc.is_internal.is_(False),
-               pc.is_bot.is_(False))
+        .where(
+            pc.account_id == account_id,
+            pc.merged_into.is_(None),
+            pc.is_internal.is_(False),
+            pc.is_bot.is_(False),
+        )
         .order_by(ps.engagement.desc(), ps.person_id)
         .limit(1)
-    ).scalar()  # fmt: skip
+    ).scalar()

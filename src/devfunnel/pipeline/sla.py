@@ -89,10 +89,15 @@ def _first_touches(conn: sa.Connection, at: datetime) -> int:
     rows = conn.execute(
         sa.select(lc.id, sa.func.min(cc.occurred_at))
         .select_from(leads.join(conversations, sa.and_(cc.user_id == lc.owner_id, same_party)))
-        .where(lc.first_touch_at.is_(None), lc.routed_at.is_not(None),
-               cc.kind.in_(TOUCH_KINDS), cc.occurred_at >= lc.routed_at, cc.occurred_at <= at)
+        .where(
+            lc.first_touch_at.is_(None),
+            lc.routed_at.is_not(None),
+            cc.kind.in_(TOUCH_KINDS),
+            cc.occurred_at >= lc.routed_at,
+            cc.occurred_at <= at,
+        )
         .group_by(lc.id)
-    ).all()  # fmt: skip
+    ).all()
     for lead_id, touched in rows:
         conn.execute(leads.update().where(lc.id == lead_id).values(first_touch_at=touched))
     return len(rows)
@@ -102,9 +107,10 @@ def _breaches(conn: sa.Connection, at: datetime) -> int:
     lc = leads.c
     late = sa.or_(
         lc.first_touch_at > lc.sla_due_at,
-        sa.and_(lc.first_touch_at.is_(None), lc.sla_due_at <= at,
-                lc.status.in_(OPEN_LEAD_STATUSES)),
-    )  # fmt: skip
+        sa.and_(
+            lc.first_touch_at.is_(None), lc.sla_due_at <= at, lc.status.in_(OPEN_LEAD_STATUSES)
+        ),
+    )
     result = conn.execute(
         leads.update()
         .where(lc.breached_at.is_(None), lc.sla_due_at.is_not(None), late)
@@ -118,10 +124,13 @@ def _escalate(conn: sa.Connection, settings: Settings, at: datetime) -> int:
     wait = timedelta(minutes=settings.routing.escalate_after_minutes)
     rows = conn.execute(
         sa.select(lc.id, lc.owner_id, lc.routed_team, lc.breached_at).where(
-            lc.breached_at.is_not(None), lc.escalated_at.is_(None), lc.first_touch_at.is_(None),
-            lc.status.in_(OPEN_LEAD_STATUSES), lc.owner_id.is_not(None),
+            lc.breached_at.is_not(None),
+            lc.escalated_at.is_(None),
+            lc.first_touch_at.is_(None),
+            lc.status.in_(OPEN_LEAD_STATUSES),
+            lc.owner_id.is_not(None),
         )
-    ).all()  # fmt: skip
+    ).all()
     due = [r for r in rows if (as_utc(r.breached_at) or at) + wait <= at]
     owners = users_by_id(conn, [r.owner_id for r in due])
     managers = users_by_email(conn, [t.manager for t in settings.routing.teams if t.manager])
@@ -132,20 +141,31 @@ def _escalate(conn: sa.Connection, settings: Settings, at: datetime) -> int:
         if manager is None and owner is not None and owner.manager_id is not None:
             manager = users_by_id(conn, [owner.manager_id]).get(owner.manager_id)
         conn.execute(
-            leads.update().where(lc.id == row.id)
+            leads.update()
+            .where(lc.id == row.id)
             .values(escalated_at=at, escalated_to=manager.id if manager else None, updated_at=at)
-        )  # fmt: skip
+        )
         reason = (
             f"not touched {settings.routing.escalate_after_minutes} minutes after its SLA "
-            f"breach; escalated to {manager.email}" if manager
+            f"breach; escalated to {manager.email}"
+            if manager
             else "not touched after its SLA breach; no manager to escalate to"
-        )  # fmt: skip
+        )
         audit.record(
-            conn, SYSTEM_PRINCIPAL.actor, "lead.escalate", entity_kind="lead", entity_id=row.id,
-            after=jsonable({"escalated_to": manager.email if manager else None,
-                            "team": found.id if found else None, "breached_at": row.breached_at}),
+            conn,
+            SYSTEM_PRINCIPAL.actor,
+            "lead.escalate",
+            entity_kind="lead",
+            entity_id=row.id,
+            after=jsonable(
+                {
+                    "escalated_to": manager.email if manager else None,
+                    "team": found.id if found else None,
+                    "breached_at": row.breached_at,
+                }
+            ),
             reason=reason,
-        )  # fmt: skip
+        )
     return len(due)
 
 
@@ -187,8 +207,9 @@ def sla_compliance(
     routed since ``since`` (all by default), as of ``now``. For the KPI
     ``kpis.speed_to_lead_compliance``."""
     if by not in ("source", "team", "person"):
-        raise ValidationError(f"by must be source, team or person, not {by!r}", field="by",
-                              value=by)  # fmt: skip
+        raise ValidationError(
+            f"by must be source, team or person, not {by!r}", field="by", value=by
+        )
     at = utc_now(now)
     lc = leads.c
     met = sa.and_(lc.first_touch_at.is_not(None), lc.first_touch_at <= lc.sla_due_at)
@@ -199,14 +220,20 @@ def sla_compliance(
     )
     query = (
         sa.select(
-            lc.source, lc.routed_team, lc.owner_id, sa.func.count(),
+            lc.source,
+            lc.routed_team,
+            lc.owner_id,
+            sa.func.count(),
             sa.func.sum(sa.case((met, 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(sa.not_(met), breached), 1), else_=0)),
         )
-        .where(lc.sla_due_at.is_not(None), lc.routed_at <= at,
-               *([lc.routed_at >= since] if since is not None else []))
+        .where(
+            lc.sla_due_at.is_not(None),
+            lc.routed_at <= at,
+            *([lc.routed_at >= since] if since is not None else []),
+        )
         .group_by(lc.source, lc.routed_team, lc.owner_id)
-    )  # fmt: skip
+    )
     with store.read() as conn:
         rows = conn.execute(query).all()
         owners = users_by_id(conn, [r.owner_id for r in rows])

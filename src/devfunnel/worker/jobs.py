@@ -13,6 +13,7 @@ from devfunnel.config import Settings
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
+from devfunnel.pipeline.jobs import pipeline_if_due
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 from devfunnel.store.schema.identity import people
@@ -26,6 +27,8 @@ class JobReport:
     batches: int = 0
     billing_events: int = 0
     matched: bool = False
+    #: Leads created or routed and handoffs created by the pipeline step, when it ran.
+    pipeline_changes: int = 0
 
     @property
     def busy(self) -> bool:
@@ -33,11 +36,17 @@ class JobReport:
 
 
 def run_pending(store: Store, settings: Settings, *, now: datetime | None = None) -> JobReport:
-    """Process pending event batches and billing events once; match people when due."""
+    """Process pending event batches and billing events once; match people and run the
+    pipeline step (leads, routing, SLAs, handoffs) when due."""
     resolution = resolve_pending(store, settings)
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
+    pipeline = pipeline_if_due(store, settings, now=now)
+    if pipeline is not None:
+        report.pipeline_changes = (
+            pipeline.leads_created + pipeline.leads_routed + pipeline.handoffs_created
+        )
     return report
 
 

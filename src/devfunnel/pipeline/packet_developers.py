@@ -1,0 +1,221 @@
+"""The developer side of a handoff packet: who the account's developers are, what they
+built, and the risks their activity shows (quiet developers, API errors).
+
+"What they built" reads the account's events through its people's identities and
+recognises them with the configured activity types of the ``product`` and ``github``
+channels (track events only; page views are visits, not building): how often, by how
+many developers, first and last, the integrations, SDK languages and other named things
+(``NAMED_PROPERTIES``), and for types with a ``value_property`` the volume over the last
+30 days.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from devfunnel.config import Settings
+from devfunnel.config.engagement import ActivityType
+from devfunnel.pipeline.common import as_utc, jsonable, load_json
+from devfunnel.store.query import chunked
+from devfunnel.store.schema.events import events
+from devfunnel.store.schema.identity import identities, people
+from devfunnel.store.schema.scores import person_scores
+
+#: Properties that name what was built (an integration, an SDK's language, ...).
+NAMED_PROPERTIES = ("integration", "language", "sdk", "framework", "platform", "name")
+BUILD_CHANNELS = ("product", "github")
+MAX_DEVELOPERS = 10
+VOLUME_DAYS = 30
+
+
+def developers(conn: sa.Connection, account_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The account's developers with activity, most engaged (else most active) first."""
+    p, s = people.c, person_scores.c
+    rows = conn.execute(
+        sa.select(
+            p.id,
+            p.name,
+            p.email,
+            p.github_login,
+            p.title,
+            p.persona,
+            p.event_count,
+            p.first_seen,
+            p.last_seen,
+            s.engagement,
+            s.journey_stage,
+        )
+        .select_from(people.outerjoin(person_scores, s.person_id == p.id))
+        .where(
+            p.account_id == account_id,
+            p.merged_into.is_(None),
+            p.is_bot.is_(False),
+            p.is_internal.is_(False),
+            p.persona != "business",
+            p.event_count > 0,
+        )
+        .order_by(s.engagement.desc().nulls_last(), p.event_count.desc(), p.id)
+        .limit(MAX_DEVELOPERS)
+    )
+    return [jsonable(dict(r._mapping)) for r in rows]
+
+
+def _identity_keys(conn: sa.Connection, account_id: uuid.UUID) -> list[str]:
+    i, p = identities.c, people.c
+    return list(
+        conn.execute(
+            sa.select(i.key)
+            .select_from(identities.join(people, p.id == i.person_id))
+            .where(p.account_id == account_id, p.merged_into.is_(None), p.is_bot.is_(False))
+        ).scalars()
+    )
+
+
+def _types(settings: Settings) -> dict[str, ActivityType]:
+    """Track event name (lower-cased) -> activity type, for building activities."""
+    found: dict[str, ActivityType] = {}
+    for kind in settings.activity_types:
+        if kind.channel in BUILD_CHANNELS and not kind.buyer_signal:
+            for name in kind.track:
+                found.setdefault(name.lower(), kind)
+    return found
+
+
+def built(
+    conn: sa.Connection, settings: Settings, account_id: uuid.UUID, now: datetime
+) -> list[dict[str, Any]]:
+    """Per building activity type: count, developers, first and last time, named things
+    and 30-day volume; most recent first."""
+    types = _types(settings)
+    keys = _identity_keys(conn, account_id)
+    if not types or not keys:
+        return []
+    e = events.c
+    name = sa.func.lower(e.event)
+    summary: dict[str, dict[str, Any]] = {}
+    people_of: dict[str, set[str]] = defaultdict(set)
+    named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    volume: dict[str, float] = defaultdict(float)
+    since = now - timedelta(days=VOLUME_DAYS)
+    for part in chunked(keys):
+        rows = conn.execute(
+            sa.select(
+                name.label("event"),
+                e.identity_key,
+                sa.func.count(),
+                sa.func.min(e.timestamp),
+                sa.func.max(e.timestamp),
+            )
+            .where(
+                e.identity_key.in_(part),
+                e.type == "track",
+                name.in_(list(types)),
+                e.timestamp <= now,
+            )
+            .group_by(name, e.identity_key)
+        )
+        for event, key, count, first, last in rows:
+            kind = types[event]
+            entry = summary.setdefault(
+                kind.id,
+                {
+                    "activity": kind.id,
+                    "label": kind.label,
+                    "channel": kind.channel,
+                    "count": 0,
+                    "first_at": first,
+                    "last_at": last,
+                },
+            )
+            entry["count"] += int(count)
+            entry["first_at"] = min(as_utc(entry["first_at"]), as_utc(first))  # type: ignore[type-var]
+            entry["last_at"] = max(as_utc(entry["last_at"]), as_utc(last))  # type: ignore[type-var]
+            people_of[kind.id].add(key)
+        detailed = [n for n, k in types.items() if k.value_property is None]
+        for event, props in conn.execute(
+            sa.select(name, e.properties).where(
+                e.identity_key.in_(part),
+                e.type == "track",
+                name.in_(detailed),
+                e.properties.is_not(None),
+                e.timestamp <= now,
+            )
+        ):
+            _collect(named[types[event].id], load_json(props))
+        valued = {n: k for n, k in types.items() if k.value_property is not None}
+        if valued:
+            for event, props in conn.execute(
+                sa.select(name, e.properties).where(
+                    e.identity_key.in_(part),
+                    e.type == "track",
+                    name.in_(list(valued)),
+                    e.timestamp >= since,
+                    e.timestamp <= now,
+                )
+            ):
+                kind = valued[event]
+                data = load_json(props) or {}
+                value = data.get(kind.value_property) if isinstance(data, dict) else None
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    volume[kind.id] += float(value)
+    result = []
+    for kind_id, entry in summary.items():
+        entry["developers"] = len(people_of[kind_id])
+        if named[kind_id]:
+            entry["named"] = {k: sorted(v)[:20] for k, v in sorted(named[kind_id].items())}
+        if kind_id in volume:
+            entry[f"volume_{VOLUME_DAYS}d"] = volume[kind_id]
+        result.append(jsonable(entry))
+    return sorted(result, key=lambda r: r["last_at"], reverse=True)
+
+
+def _collect(into: dict[str, set[str]], props: Any) -> None:
+    if not isinstance(props, dict):
+        return
+    for key in NAMED_PROPERTIES:
+        value = props.get(key)
+        if isinstance(value, str) and value.strip():
+            into[key].add(value.strip()[:100])
+
+
+def developer_risks(
+    settings: Settings,
+    devs: list[dict[str, Any]],
+    built_: list[dict[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Quiet developers (no activity for ``pipeline.quiet_after_days``) and API errors."""
+    risks: list[dict[str, Any]] = []
+    quiet_after = timedelta(days=settings.pipeline.quiet_after_days)
+    quiet = [
+        d
+        for d in devs
+        if d.get("last_seen") and now - datetime.fromisoformat(d["last_seen"]) > quiet_after
+    ]
+    if quiet:
+        names = ", ".join(d.get("name") or d.get("email") or str(d["id"]) for d in quiet)
+        risks.append(
+            {
+                "kind": "quiet_developers",
+                "count": len(quiet),
+                "detail": f"{len(quiet)} of {len(devs)} developers quiet for over "
+                f"{settings.pipeline.quiet_after_days} days: {names}",
+            }
+        )
+    errors = next((b for b in built_ if b["activity"] == "api_error"), None)
+    if errors is not None:
+        recent = errors.get(f"volume_{VOLUME_DAYS}d", 0)
+        if recent:
+            risks.append(
+                {
+                    "kind": "api_errors",
+                    "count": recent,
+                    "detail": f"{recent:g} API errors in the last {VOLUME_DAYS} days",
+                }
+            )
+    return risks
