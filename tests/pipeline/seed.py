@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from devfunnel.admin.audit import Actor
@@ -205,3 +206,42 @@ def validate_technically(
                 validated_at=at,
             )
         )
+
+
+def track(
+    store: Store, settings: Settings, email: str, *calls: tuple[str, dict[str, Any], datetime]
+) -> None:
+    """Track events from the person with ``email`` (event, properties, time), resolved."""
+    import pyarrow as pa
+
+    from devfunnel.ingest.append import append_events
+    from devfunnel.ingest.prepare import prepare
+
+    table = pa.table(
+        {
+            "messageId": [f"{email}-{i}-{event}" for i, (event, _, _) in enumerate(calls)],
+            "type": ["track"] * len(calls),
+            "event": [event for event, _, _ in calls],
+            "email": [email] * len(calls),
+            "properties": [orjson.dumps(props).decode() for _, props, _ in calls],
+            "timestamp": pa.array([at for _, _, at in calls], pa.timestamp("us", "UTC")),
+        }
+    )
+    prepared = prepare(table, source="segment:test", correct_clock_skew=False)
+    assert not prepared.rejected, prepared.rejected
+    append_events(store, prepared, source="segment:test")
+    resolve_pending(store, settings)
+
+
+def converse(store: Store, settings: Settings, *rows: dict[str, Any]) -> None:
+    from devfunnel.ingest.records.conversations import import_conversations
+
+    result = import_conversations(
+        store,
+        settings,
+        [
+            {"external_id": f"conv-{i}-{r['occurred_at'].isoformat()}", **r}
+            for i, r in enumerate(rows)
+        ],
+    )
+    assert not result.errors, result.errors

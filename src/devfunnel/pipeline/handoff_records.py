@@ -15,6 +15,7 @@ from devfunnel.errors import NotFound, ValidationError
 from devfunnel.ids import parse_id
 from devfunnel.pipeline.common import Page, as_utc, check_page, load_json, utc_now
 from devfunnel.pipeline.directory import find_user
+from devfunnel.pipeline.packets import in_order
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import accounts
@@ -97,7 +98,7 @@ def _query() -> sa.Select[Any]:
 
 def view(row: Any, now: datetime, *, with_packet: bool = False) -> HandoffView:
     m = row._mapping
-    packet = load_json(m["packet"]) or {}
+    packet = in_order(load_json(m["packet"]) or {})
     due = as_utc(m["due_at"]) or now
     return HandoffView(
         m["id"],

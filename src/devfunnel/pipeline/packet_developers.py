@@ -33,36 +33,38 @@ MAX_DEVELOPERS = 10
 VOLUME_DAYS = 30
 
 
-def developers(conn: sa.Connection, account_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The account's developers with activity, most engaged (else most active) first."""
+def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
+    """The account's developers with activity, most engaged (else most active) first, each
+    with ``last_active``: their latest track, page or screen event up to ``now`` (CRM
+    records and identify calls are not activity)."""
     p, s = people.c, person_scores.c
     rows = conn.execute(
         sa.select(
-            p.id,
-            p.name,
-            p.email,
-            p.github_login,
-            p.title,
-            p.persona,
-            p.event_count,
-            p.first_seen,
-            p.last_seen,
-            s.engagement,
-            s.journey_stage,
+            p.id, p.name, p.email, p.github_login, p.title, p.persona, p.event_count,
+            p.first_seen, s.engagement, s.journey_stage,
         )
         .select_from(people.outerjoin(person_scores, s.person_id == p.id))
         .where(
-            p.account_id == account_id,
-            p.merged_into.is_(None),
-            p.is_bot.is_(False),
-            p.is_internal.is_(False),
-            p.persona != "business",
-            p.event_count > 0,
+            p.account_id == account_id, p.merged_into.is_(None), p.is_bot.is_(False),
+            p.is_internal.is_(False), p.persona != "business", p.event_count > 0,
         )
         .order_by(s.engagement.desc().nulls_last(), p.event_count.desc(), p.id)
         .limit(MAX_DEVELOPERS)
-    )
-    return [jsonable(dict(r._mapping)) for r in rows]
+    )  # fmt: skip
+    found = [dict(r._mapping) for r in rows]
+    e, i = events.c, identities.c
+    last = dict(
+        conn.execute(
+            sa.select(i.person_id, sa.func.max(e.timestamp))
+            .select_from(events.join(identities, i.key == e.identity_key))
+            .where(i.person_id.in_([d["id"] for d in found]),
+                   e.type.in_(("track", "page", "screen")), e.timestamp <= now)
+            .group_by(i.person_id)
+        ).all()
+    ) if found else {}  # fmt: skip
+    for dev in found:
+        dev["last_active"] = last.get(dev["id"])
+    return [jsonable(d) for d in found]
 
 
 def _identity_keys(conn: sa.Connection, account_id: uuid.UUID) -> list[str]:
@@ -195,7 +197,7 @@ def developer_risks(
     quiet = [
         d
         for d in devs
-        if d.get("last_seen") and now - datetime.fromisoformat(d["last_seen"]) > quiet_after
+        if d.get("last_active") and now - datetime.fromisoformat(d["last_active"]) > quiet_after
     ]
     if quiet:
         names = ", ".join(d.get("name") or d.get("email") or str(d["id"]) for d in quiet)

@@ -71,6 +71,15 @@ def completeness(kind: HandoffKind, packet: dict[str, Any]) -> float:
     return sum(not is_empty(sections.get(name)) for name in required) / len(required)
 
 
+def in_order(packet: dict[str, Any]) -> dict[str, Any]:
+    """The packet with its sections in the kind's order again (as stored, PostgreSQL's
+    JSONB orders keys its own way)."""
+    sections = packet.get("sections") or {}
+    order = [f for f in packet.get("fields", []) if f in sections]
+    rest = [f for f in sections if f not in order]
+    return {**packet, "sections": {f: sections[f] for f in order + rest}}
+
+
 def missing_sections(kind: HandoffKind, packet: dict[str, Any]) -> list[str]:
     sections = packet.get("sections", {})
     return [name for name in kind.required_fields if is_empty(sections.get(name))]
@@ -92,7 +101,7 @@ def assemble(
         sa.select(account_scores).where(account_scores.c.account_id == account_id)
     ).first()
     score = dict(scores_row._mapping) if scores_row is not None else None
-    devs = dev.developers(conn, account_id) if wanted & {"developers", "risks"} else []
+    devs = dev.developers(conn, account_id, now) if wanted & {"developers", "risks"} else []
     activity = dev.built(conn, settings, account_id, now) if wanted & {"built", "risks"} else []
     quals = _qualification(conn, opp["id"]) if opp else {}
     sections: dict[str, Any] = {}
@@ -118,6 +127,8 @@ def assemble(
     packet = {
         "kind": kind.id,
         "assembled_at": now.isoformat(),
+        # JSONB does not keep key order; this does.
+        "fields": list(kind.packet_fields),
         "account": jsonable(
             {
                 "id": account_id,

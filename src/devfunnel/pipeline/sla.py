@@ -34,6 +34,7 @@ from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, as_utc, jsonable, utc_no
 from devfunnel.pipeline.dedupe import OPEN_LEAD_STATUSES
 from devfunnel.pipeline.directory import team, team_of, users_by_email, users_by_id
 from devfunnel.store import Store
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.pipeline import conversations, leads
 
 #: Conversation kinds that count as touching a lead.
@@ -111,12 +112,15 @@ def _breaches(conn: sa.Connection, at: datetime) -> int:
             lc.first_touch_at.is_(None), lc.sla_due_at <= at, lc.status.in_(OPEN_LEAD_STATUSES)
         ),
     )
-    result = conn.execute(
-        leads.update()
-        .where(lc.breached_at.is_(None), lc.sla_due_at.is_not(None), late)
-        .values(breached_at=lc.sla_due_at)
+    # Counted first: DuckDB's driver does not report an UPDATE's row count.
+    breached = list(
+        conn.execute(
+            sa.select(lc.id).where(lc.breached_at.is_(None), lc.sla_due_at.is_not(None), late)
+        ).scalars()
     )
-    return int(result.rowcount or 0)
+    for part in chunked(breached):
+        conn.execute(leads.update().where(lc.id.in_(part)).values(breached_at=lc.sla_due_at))
+    return len(breached)
 
 
 def _escalate(conn: sa.Connection, settings: Settings, at: datetime) -> int:
