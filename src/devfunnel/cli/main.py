@@ -9,7 +9,18 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
+from devfunnel.cli import (
+    config_cmd,
+    evaluate,
+    handoffs_cmd,
+    identity_cmd,
+    imports,
+    keys,
+    leads_cmd,
+    opportunities_cmd,
+    people,
+    setup,
+)
 from devfunnel.cli.errors import report
 from devfunnel.errors import DevfunnelError
 
@@ -29,6 +40,9 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(imports.app, name="import")
 app.add_typer(people.app, name="people")
 app.add_typer(identity_cmd.app, name="identity")
+app.add_typer(leads_cmd.app, name="leads")
+app.add_typer(opportunities_cmd.app, name="opportunities")
+app.add_typer(handoffs_cmd.app, name="handoffs")
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,10 @@ def load_json(value: Any) -> Any:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with ids, times, dates and decimals as JSON-friendly values, recursively."""
+    """``value`` with ids, times, dates, decimals and dataclasses as JSON-friendly values,
+    recursively."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -14,10 +14,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from devfunnel.admin.audit import Actor
+from devfunnel.admin.permissions import Principal
 from devfunnel.config import Settings
 from devfunnel.config.sales import Team
 from devfunnel.errors import ValidationError
 from devfunnel.pipeline.common import as_utc
+from devfunnel.store import Store
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.admin import users
 
@@ -127,3 +130,10 @@ def group_of(settings: Settings, user: UserRef | None) -> str:
         return "devfunnel"
     found = team_of(settings, user.email)
     return found.id if found else user.role
+
+
+def user_principal(store: Store, ref: str) -> Principal:
+    """The principal of the user an email or id names, for acting as them from the CLI."""
+    with store.read() as conn:
+        user = find_user(conn, ref, field="--as")
+    return Principal(Actor("user", user.id, user.email), user_id=user.id, role=user.role)

@@ -34,9 +34,9 @@ VOLUME_DAYS = 30
 
 
 def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
-    """The account's developers with activity, most engaged (else most active) first, each
-    with ``last_active``: their latest track, page or screen event up to ``now`` (CRM
-    records and identify calls are not activity)."""
+    """The account's developers (not business buyers) who did something, most engaged
+    (else most active) first, each with ``last_active``: their latest track, page or
+    screen event up to ``now`` (CRM records and identify calls are not activity)."""
     p, s = people.c, person_scores.c
     rows = conn.execute(
         sa.select(
@@ -49,7 +49,7 @@ def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> lis
             p.is_internal.is_(False), p.persona != "business", p.event_count > 0,
         )
         .order_by(s.engagement.desc().nulls_last(), p.event_count.desc(), p.id)
-        .limit(MAX_DEVELOPERS)
+        .limit(MAX_DEVELOPERS * 5)
     )  # fmt: skip
     found = [dict(r._mapping) for r in rows]
     e, i = events.c, identities.c
@@ -64,7 +64,8 @@ def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> lis
     ) if found else {}  # fmt: skip
     for dev in found:
         dev["last_active"] = last.get(dev["id"])
-    return [jsonable(d) for d in found]
+    active = [d for d in found if d["last_active"] is not None][:MAX_DEVELOPERS]
+    return [jsonable(d) for d in active]
 
 
 def _identity_keys(conn: sa.Connection, account_id: uuid.UUID) -> list[str]:

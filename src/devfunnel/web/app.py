@@ -15,7 +15,17 @@ from devfunnel.config import Settings
 from devfunnel.store import Store
 from devfunnel.web import problems
 from devfunnel.web.pages import home
-from devfunnel.web.routes import accounts, health, intake, people, summary, webhooks
+from devfunnel.web.routes import (
+    accounts,
+    handoffs,
+    health,
+    intake,
+    leads,
+    opportunities,
+    people,
+    summary,
+    webhooks,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -60,5 +70,8 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(people.router)
     app.include_router(accounts.router)
+    app.include_router(leads.router)
+    app.include_router(opportunities.router)
+    app.include_router(handoffs.router)
     app.include_router(home.router)
     return app
