@@ -67,10 +67,11 @@ def create_handoff(
             if to_user is not None
             else choose_receiver(conn, handoff_kind, account_id, opp, sender, at)
         )
+        # Handing off is the sender's act: only they (or someone who edits anything) may.
         require_edit(
             principal,
-            [sender.id if sender else None, principal.user_id],
-            what=f"a {handoff_kind.id} handoff",
+            [sender.id if sender else principal.user_id],
+            what=f"a {handoff_kind.id} handoff from {sender.email if sender else 'you'}",
         )
         _refuse_duplicate(conn, handoff_kind.id, account_id, opp["id"] if opp else None)
         packet = packets.assemble(

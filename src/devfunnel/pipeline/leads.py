@@ -30,7 +30,7 @@ from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ids import new_id, parse_id
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import prepare
-from devfunnel.pipeline.common import jsonable, utc_now
+from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, jsonable, utc_now
 from devfunnel.pipeline.dedupe import Duplicate, find_duplicate
 from devfunnel.pipeline.facts import find_account, person_row, scores
 from devfunnel.pipeline.lead_records import LeadView, lead_row, lead_view
@@ -110,7 +110,8 @@ def create_lead(
     if not route:
         return LeadOutcome(get_view(store, lead_id), True)
     try:
-        decision = route_lead(store, settings, lead_id, principal, now=at)
+        # Routing is the rules' decision, not the creator's: devfunnel routes it.
+        decision = route_lead(store, settings, lead_id, SYSTEM_PRINCIPAL, now=at)
     except Conflict as exc:
         return LeadOutcome(get_view(store, lead_id), True, routing_problem=exc.detail)
     return LeadOutcome(get_view(store, lead_id), True, routing=decision)

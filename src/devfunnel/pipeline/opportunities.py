@@ -102,11 +102,7 @@ def create_opportunity(
         values = _values(conn, settings, {"name": name, "type": type, **fields}, None)
         if "owner_id" not in values:
             values["owner_id"] = principal.user_id or _account_owner(conn, account_id)
-        require_edit(
-            principal,
-            [values["owner_id"], principal.user_id],
-            what=f"opportunities at account {account}",
-        )
+        require_edit(principal, [values["owner_id"]], what="an opportunity for another owner")
         row = {
             "id": new_id(),
             "account_id": account_id,

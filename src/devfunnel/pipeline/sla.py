@@ -65,19 +65,21 @@ def check_slas(store: Store, settings: Settings, *, now: datetime | None = None)
 
 
 def _start_clocks(conn: sa.Connection, settings: Settings, at: datetime) -> int:
+    """Clocks for leads routed elsewhere (imports with an owner): due after their source's
+    minutes."""
     lc = leads.c
     started = 0
     for source, minutes in settings.routing.sla_minutes.items():
-        # Portable "routed_at + N minutes": read, add, write (only leads routed elsewhere).
-        rows = conn.execute(
-            sa.select(lc.id, lc.routed_at).where(
-                lc.source == source, lc.routed_at.is_not(None), lc.sla_due_at.is_(None)
+        waiting = lc.source == source, lc.routed_at.is_not(None), lc.sla_due_at.is_(None)
+        count = conn.execute(sa.select(sa.func.count()).select_from(leads).where(*waiting))
+        found = int(count.scalar_one())
+        if found:
+            conn.execute(
+                leads.update()
+                .where(*waiting)
+                .values(sla_due_at=lc.routed_at + timedelta(minutes=minutes))
             )
-        ).all()
-        for lead_id, routed_at in rows:
-            due = (as_utc(routed_at) or at) + timedelta(minutes=minutes)
-            conn.execute(leads.update().where(lc.id == lead_id).values(sla_due_at=due))
-        started += len(rows)
+        started += found
     return started
 
 
