@@ -40,28 +40,47 @@ def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> lis
     p, s = people.c, person_scores.c
     rows = conn.execute(
         sa.select(
-            p.id, p.name, p.email, p.github_login, p.title, p.persona, p.event_count,
-            p.first_seen, s.engagement, s.journey_stage,
+            p.id,
+            p.name,
+            p.email,
+            p.github_login,
+            p.title,
+            p.persona,
+            p.event_count,
+            p.first_seen,
+            s.engagement,
+            s.journey_stage,
         )
         .select_from(people.outerjoin(person_scores, s.person_id == p.id))
         .where(
-            p.account_id == account_id, p.merged_into.is_(None), p.is_bot.is_(False),
-            p.is_internal.is_(False), p.persona != "business", p.event_count > 0,
+            p.account_id == account_id,
+            p.merged_into.is_(None),
+            p.is_bot.is_(False),
+            p.is_internal.is_(False),
+            p.persona != "business",
+            p.event_count > 0,
         )
         .order_by(s.engagement.desc().nulls_last(), p.event_count.desc(), p.id)
         .limit(MAX_DEVELOPERS * 5)
-    )  # fmt: skip
+    )
     found = [dict(r._mapping) for r in rows]
     e, i = events.c, identities.c
-    last = dict(
-        conn.execute(
-            sa.select(i.person_id, sa.func.max(e.timestamp))
-            .select_from(events.join(identities, i.key == e.identity_key))
-            .where(i.person_id.in_([d["id"] for d in found]),
-                   e.type.in_(("track", "page", "screen")), e.timestamp <= now)
-            .group_by(i.person_id)
-        ).all()
-    ) if found else {}  # fmt: skip
+    last = (
+        dict(
+            conn.execute(
+                sa.select(i.person_id, sa.func.max(e.timestamp))
+                .select_from(events.join(identities, i.key == e.identity_key))
+                .where(
+                    i.person_id.in_([d["id"] for d in found]),
+                    e.type.in_(("track", "page", "screen")),
+                    e.timestamp <= now,
+                )
+                .group_by(i.person_id)
+            ).all()
+        )
+        if found
+        else {}
+    )
     for dev in found:
         dev["last_active"] = last.get(dev["id"])
     active = [d for d in found if d["last_active"] is not None][:MAX_DEVELOPERS]
@@ -93,37 +112,30 @@ def built(
     conn: sa.Connection, settings: Settings, account_id: uuid.UUID, now: datetime
 ) -> list[dict[str, Any]]:
     """Per building activity type: count, developers, first and last time, named things
-    and 30-day volume; most recent first."""
+    and 30-day volume; most recent first. One pass over the account's events."""
     types = _types(settings)
     keys = _identity_keys(conn, account_id)
     if not types or not keys:
         return []
     e = events.c
     name = sa.func.lower(e.event)
+    since = now - timedelta(days=VOLUME_DAYS)
     summary: dict[str, dict[str, Any]] = {}
     people_of: dict[str, set[str]] = defaultdict(set)
     named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     volume: dict[str, float] = defaultdict(float)
-    since = now - timedelta(days=VOLUME_DAYS)
     for part in chunked(keys):
         rows = conn.execute(
-            sa.select(
-                name.label("event"),
-                e.identity_key,
-                sa.func.count(),
-                sa.func.min(e.timestamp),
-                sa.func.max(e.timestamp),
-            )
-            .where(
+            sa.select(name, e.identity_key, e.timestamp, e.properties).where(
                 e.identity_key.in_(part),
                 e.type == "track",
                 name.in_(list(types)),
                 e.timestamp <= now,
             )
-            .group_by(name, e.identity_key)
         )
-        for event, key, count, first, last in rows:
+        for event, key, at, props in rows:
             kind = types[event]
+            when = as_utc(at) or now
             entry = summary.setdefault(
                 kind.id,
                 {
@@ -131,38 +143,18 @@ def built(
                     "label": kind.label,
                     "channel": kind.channel,
                     "count": 0,
-                    "first_at": first,
-                    "last_at": last,
+                    "first_at": when,
+                    "last_at": when,
                 },
             )
-            entry["count"] += int(count)
-            entry["first_at"] = min(as_utc(entry["first_at"]), as_utc(first))  # type: ignore[type-var]
-            entry["last_at"] = max(as_utc(entry["last_at"]), as_utc(last))  # type: ignore[type-var]
+            entry["count"] += 1
+            entry["first_at"] = min(entry["first_at"], when)
+            entry["last_at"] = max(entry["last_at"], when)
             people_of[kind.id].add(key)
-        detailed = [n for n, k in types.items() if k.value_property is None]
-        for event, props in conn.execute(
-            sa.select(name, e.properties).where(
-                e.identity_key.in_(part),
-                e.type == "track",
-                name.in_(detailed),
-                e.properties.is_not(None),
-                e.timestamp <= now,
-            )
-        ):
-            _collect(named[types[event].id], load_json(props))
-        valued = {n: k for n, k in types.items() if k.value_property is not None}
-        if valued:
-            for event, props in conn.execute(
-                sa.select(name, e.properties).where(
-                    e.identity_key.in_(part),
-                    e.type == "track",
-                    name.in_(list(valued)),
-                    e.timestamp >= since,
-                    e.timestamp <= now,
-                )
-            ):
-                kind = valued[event]
-                data = load_json(props) or {}
+            if kind.value_property is None:
+                _collect(named[kind.id], load_json(props) if props is not None else None)
+            elif when >= since and props is not None:
+                data = load_json(props)
                 value = data.get(kind.value_property) if isinstance(data, dict) else None
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     volume[kind.id] += float(value)
