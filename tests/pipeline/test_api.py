@@ -61,6 +61,7 @@ def test_leads_create_list_route_and_touch(api: Api) -> None:
     assert again.status_code == 200
     assert again.json()["duplicate_of"] == {"kind": "lead", "id": lead["id"], "on": "person"}
     assert again.json()["created"] is False
+    assert again.json()["lead"]["id"] == lead["id"]
 
     dry = c.post(f"/api/v1/leads/{lead['id']}/route", json={"dry_run": True}, headers=api.write)
     assert dry.status_code == 200, dry.text

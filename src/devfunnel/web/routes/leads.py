@@ -182,7 +182,8 @@ class Duplicate(BaseModel):
 
 class LeadCreated(BaseModel):
     """``created`` false means the lead duplicated ``duplicate_of`` (an open lead of the
-    same person, or an open opportunity or lead at the same account)."""
+    same person, or an open opportunity or lead at the same account); ``lead`` is then
+    the lead it matched, if it matched a lead."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -299,7 +300,7 @@ def create_lead(
         response.status_code = 200
     return LeadCreated(
         created=outcome.created,
-        lead=Lead.model_validate(outcome.lead) if outcome.created and outcome.lead else None,
+        lead=Lead.model_validate(outcome.lead) if outcome.lead else None,
         duplicate_of=Duplicate.model_validate(outcome.duplicate_of)
         if outcome.duplicate_of
         else None,
