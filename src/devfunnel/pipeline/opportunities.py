@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,15 +20,14 @@ from devfunnel.admin import audit
 from devfunnel.admin.permissions import Principal, require_edit
 from devfunnel.config import Settings
 from devfunnel.errors import NotFound, ValidationError
-from devfunnel.identity.keys import normalise_email
-from devfunnel.identity.lookup import person_for_key, surviving
 from devfunnel.ids import new_id, parse_id
 from devfunnel.money import Money
 from devfunnel.pipeline.common import jsonable, utc_now
-from devfunnel.pipeline.directory import find_user, users_by_id
+from devfunnel.pipeline.directory import users_by_id
 from devfunnel.pipeline.exit_criteria import stages_left, unmet_criteria
 from devfunnel.pipeline.facts import find_account
 from devfunnel.pipeline.gate_override import check_override
+from devfunnel.pipeline.opportunity_fields import field_values
 from devfunnel.pipeline.opportunity_records import (
     OpportunityView,
     opportunity_row,
@@ -37,9 +35,8 @@ from devfunnel.pipeline.opportunity_records import (
     require_stage,
 )
 from devfunnel.store import Store
-from devfunnel.store.schema.identity import accounts, people
+from devfunnel.store.schema.identity import accounts
 from devfunnel.store.schema.pipeline import leads, opportunities, opportunity_changes, stage_history
-from devfunnel.vocabulary import OPPORTUNITY_TYPES
 
 #: Fields a PATCH may change (the stage changes only by a move).
 UPDATABLE = (
@@ -99,7 +96,7 @@ def create_opportunity(
         raise ValidationError(f"unknown fields: {', '.join(unknown)}", field=unknown[0])
     with store.transaction() as conn:
         account_id = find_account(conn, account)
-        values = _values(conn, settings, {"name": name, "type": type, **fields}, None)
+        values = field_values(conn, settings, {"name": name, "type": type, **fields}, None)
         if "owner_id" not in values:
             values["owner_id"] = principal.user_id or _account_owner(conn, account_id)
         require_edit(principal, [values["owner_id"]], what="an opportunity for another owner")
@@ -170,7 +167,7 @@ def update_opportunity(
     with store.transaction() as conn:
         before = opportunity_row(conn, opportunity_id)
         require_edit(principal, [before["owner_id"]], what=f"opportunity {before['name']!r}")
-        values = _values(conn, settings, changes, before)
+        values = field_values(conn, settings, changes, before)
         diff = {k: v for k, v in values.items() if before.get(k) != v}
         if not diff:
             return opportunity_view(conn, settings, before["id"])
@@ -230,124 +227,6 @@ def _money(row: Mapping[str, Any]) -> str | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)[:200]
-
-
-def _values(
-    conn: sa.Connection,
-    settings: Settings,
-    given: Mapping[str, Any],
-    before: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """Column values for the given fields, each validated with an error naming it."""
-    out: dict[str, Any] = {}
-    for name, value in given.items():
-        if name == "name":
-            text = (value or "").strip()
-            if not 1 <= len(text) <= 300:
-                raise ValidationError("name must have 1 to 300 characters", field="name")
-            out["name"] = text
-        elif name == "type":
-            if value not in OPPORTUNITY_TYPES:
-                raise ValidationError(
-                    f"type: unknown type {value!r}; use one of: {', '.join(OPPORTUNITY_TYPES)}",
-                    field="type",
-                    value=value,
-                )
-            out["type"] = value
-        elif name in ("amount", "currency"):
-            continue
-        elif name == "close_date":
-            out["close_date"] = _date(value)
-        elif name == "owner":
-            out["owner_id"] = find_user(conn, value, field="owner").id if value else None
-        elif name in ("primary_contact", "economic_buyer"):
-            column = (
-                "primary_contact_id" if name == "primary_contact" else "economic_buyer_contact_id"
-            )
-            out[column] = _person(conn, value, name) if value else None
-        elif name in ("next_step", "use_case", "competitor"):
-            limit = 200 if name == "competitor" else 500
-            text = (value or "").strip() or None
-            if text is not None and len(text) > limit:
-                raise ValidationError(f"{name} must have at most {limit} characters", field=name)
-            out[name] = text
-        elif name == "forecast_category":
-            known = [c.id for c in settings.forecast.categories]
-            if value is not None and value not in known:
-                raise ValidationError(
-                    f"forecast_category: unknown category {value!r}; use one of: "
-                    f"{', '.join(known)}",
-                    field="forecast_category",
-                    value=value,
-                )
-            out["forecast_category"] = value
-        elif name == "probability":
-            if value is not None and not (
-                isinstance(value, int | float | Decimal) and 0 <= float(value) <= 1
-            ):
-                raise ValidationError(
-                    f"probability must be between 0 and 1, not {value!r}",
-                    field="probability",
-                    value=str(value),
-                )
-            out["probability"] = None if value is None else float(value)
-        elif name == "commitments":
-            items = [str(v).strip() for v in (value or []) if str(v).strip()]
-            if any(len(item) > 500 for item in items):
-                raise ValidationError(
-                    "each commitment must have at most 500 characters", field="commitments"
-                )
-            out["commitments"] = items or None
-    if "amount" in given or "currency" in given:
-        amount = given.get("amount", _current_amount(before))
-        currency = (
-            given.get("currency") or (before or {}).get("currency") or settings.company.currency
-        )
-        if amount is None:
-            out["amount_minor"] = None
-            out["currency"] = str(currency).upper()
-        else:
-            if isinstance(amount, float):
-                amount = Decimal(str(amount))
-            money = Money.parse(amount, str(currency))
-            if money.minor < 0:
-                raise ValidationError("amount must not be negative", field="amount")
-            out["amount_minor"], out["currency"] = money.minor, money.currency
-    return out
-
-
-def _current_amount(before: Mapping[str, Any] | None) -> Decimal | None:
-    if before is None or before.get("amount_minor") is None:
-        return None
-    return Money(before["amount_minor"], before["currency"]).amount
-
-
-def _date(value: Any) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(
-            f"close_date: {value!r} is not a date (YYYY-MM-DD)",
-            field="close_date",
-            value=str(value),
-        ) from None
-
-
-def _person(conn: sa.Connection, ref: Any, field: str) -> uuid.UUID:
-    """A live person by id or email, or ``ValidationError`` naming the field."""
-    text = str(ref).strip()
-    try:
-        found = surviving(conn, people, uuid.UUID(text))
-    except ValueError:
-        email = normalise_email(text)
-        found = person_for_key(conn, f"email:{email}") if email else None
-    if found is None:
-        raise ValidationError(
-            f"{field}: no person {text!r}; give a person's id or email", field=field, value=text
-        )
-    return found
 
 
 def _account_owner(conn: sa.Connection, account_id: uuid.UUID) -> uuid.UUID | None:

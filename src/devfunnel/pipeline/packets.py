@@ -35,8 +35,8 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.config.sales import HandoffKind
-from devfunnel.money import Money
 from devfunnel.pipeline import packet_developers as dev
+from devfunnel.pipeline import packet_sales as sales
 from devfunnel.pipeline.common import jsonable, load_json
 from devfunnel.pipeline.exit_criteria import gate_status
 from devfunnel.pipeline.facts import account_row, firmographics
@@ -45,8 +45,6 @@ from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.pipeline import (
     conversations,
     opportunities,
-    qualification,
-    technical_validations,
 )
 from devfunnel.store.schema.revenue import subscriptions
 from devfunnel.store.schema.scores import account_scores, journey_transitions
@@ -103,7 +101,7 @@ def assemble(
     score = dict(scores_row._mapping) if scores_row is not None else None
     devs = dev.developers(conn, account_id, now) if wanted & {"developers", "risks"} else []
     activity = dev.built(conn, settings, account_id, now) if wanted & {"built", "risks"} else []
-    quals = _qualification(conn, opp["id"]) if opp else {}
+    quals = sales.qualification_of(conn, opp["id"]) if opp else {}
     sections: dict[str, Any] = {}
     builders: dict[str, Any] = {
         "developers": lambda: devs,
@@ -111,11 +109,11 @@ def assemble(
         "journey": lambda: _journey(conn, settings, account_id, score),
         "momentum": lambda: _momentum(score),
         "fit": lambda: _fit(settings, account, score),
-        "technical_validation": lambda: _technical(conn, account_id, opp),
-        "meddpicc": lambda: _framework(quals, MEDDPICC),
-        "bant": lambda: _framework(quals, BANT),
-        "business_case": lambda: _business_case(conn, opp, quals),
-        "commitments": lambda: _commitments(conn, account_id, opp),
+        "technical_validation": lambda: sales.technical(conn, account_id, opp),
+        "meddpicc": lambda: sales.framework(quals, MEDDPICC),
+        "bant": lambda: sales.framework(quals, BANT),
+        "business_case": lambda: sales.business_case(conn, opp, quals),
+        "commitments": lambda: sales.commitments(conn, account_id, opp),
         "risks": lambda: _risks(conn, settings, opp, devs, activity, account_id, now),
         "conversation_history": lambda: _conversations(conn, account_id, now),
         "opportunities": lambda: _opportunities(conn, account_id),
@@ -158,29 +156,6 @@ def _opportunity(
         query = query.order_by(o.created_at.desc()).limit(1)
     row = conn.execute(query).first()
     return dict(row._mapping) if row is not None else None
-
-
-def _qualification(conn: sa.Connection, opp_id: uuid.UUID) -> dict[str, dict[str, Any]]:
-    q = qualification.c
-    rows = conn.execute(
-        sa.select(q.element, q.score, q.evidence, q.evidence_url, q.updated_at).where(
-            q.opportunity_id == opp_id
-        )
-    )
-    return {r.element: dict(r._mapping) for r in rows}
-
-
-def _framework(quals: dict[str, dict[str, Any]], elements: tuple[str, ...]) -> list[Any]:
-    if not any(e in quals for e in elements):
-        return []
-    return [
-        {
-            "element": e,
-            "score": quals.get(e, {}).get("score", 0),
-            "evidence": quals.get(e, {}).get("evidence"),
-        }
-        for e in elements
-    ]
 
 
 def _journey(
@@ -227,79 +202,6 @@ def _fit(
     if score is None and not rules:
         return None
     return {"fit": score["fit"] if score else None, "rules": rules}
-
-
-def _technical(
-    conn: sa.Connection, account_id: uuid.UUID, opp: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    t = technical_validations.c
-    where = t.account_id == account_id
-    if opp is not None:
-        where = sa.or_(t.opportunity_id == opp["id"], sa.and_(where, t.opportunity_id.is_(None)))
-    row = conn.execute(
-        sa.select(technical_validations).where(where).order_by(t.validated_at.desc()).limit(1)
-    ).first()
-    if row is None:
-        return None
-    data = dict(row._mapping)
-    for name in ("built", "blockers"):
-        data[name] = load_json(data[name])
-    return data
-
-
-def _business_case(
-    conn: sa.Connection, opp: dict[str, Any] | None, quals: dict[str, dict[str, Any]]
-) -> dict[str, Any] | None:
-    if opp is None:
-        return None
-    amount = (
-        Money(opp["amount_minor"], opp["currency"]).amount
-        if opp["amount_minor"] is not None
-        else None
-    )
-    buyer = None
-    if opp["economic_buyer_contact_id"] is not None:
-        row = conn.execute(
-            sa.select(people.c.name, people.c.email, people.c.title).where(
-                people.c.id == opp["economic_buyer_contact_id"]
-            )
-        ).first()
-        buyer = dict(row._mapping) if row is not None else None
-    case = {
-        "use_case": opp["use_case"],
-        "amount": amount,
-        "currency": opp["currency"],
-        "close_date": opp["close_date"],
-        "type": opp["type"],
-        "economic_buyer": buyer,
-        "metrics": quals.get("metrics", {}).get("evidence"),
-        "pain": quals.get("identify_pain", {}).get("evidence"),
-    }
-    if all(case[k] is None for k in ("use_case", "amount", "metrics", "pain")):
-        return None
-    return case
-
-
-def _commitments(
-    conn: sa.Connection, account_id: uuid.UUID, opp: dict[str, Any] | None
-) -> list[dict[str, Any]]:
-    found = [
-        {"text": text, "source": "opportunity", "at": None}
-        for text in (load_json(opp["commitments"]) or [] if opp else [])
-    ]
-    c = conversations.c
-    for row in conn.execute(
-        sa.select(c.subject, c.body, c.occurred_at)
-        .where(
-            c.account_id == account_id,
-            c.kind == "note",
-            sa.func.lower(c.subject).like("commitment%"),
-        )
-        .order_by(c.occurred_at)
-    ):
-        text = (row.body or row.subject or "").strip()
-        found.append({"text": text, "source": "note", "at": row.occurred_at})
-    return found
 
 
 def _risks(

@@ -23,6 +23,7 @@ from devfunnel.web.routes import (
     leads,
     opportunities,
     people,
+    routing,
     summary,
     webhooks,
 )
@@ -71,6 +72,7 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(people.router)
     app.include_router(accounts.router)
     app.include_router(leads.router)
+    app.include_router(routing.router)
     app.include_router(opportunities.router)
     app.include_router(handoffs.router)
     app.include_router(home.router)
