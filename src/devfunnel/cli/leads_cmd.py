@@ -227,14 +227,7 @@ def sla_report(
         overall, groups = sla.sla_compliance(store, settings, by=by)
     target = settings.kpis.speed_to_lead_compliance
     if json:
-        print_json(
-            {
-                "target": target,
-                "overall": overall,
-                "groups": groups,
-                "rates": {g.group: g.rate for g in [overall, *groups]},
-            }
-        )
+        print_json({"target": target, "overall": overall, "groups": groups})
         return
     table = Table(
         by,
@@ -269,7 +262,7 @@ def rules(json: JsonOption = False, db: DbOption = None, config: ConfigOption = 
         return
     table = Table("step", "conditions", "goes to", title="Routing order")
     if overview.respect_account_owner:
-        table.add_row("account_owner", "the account has an owner who is in", "the owner")
+        table.add_row("account_owner", "the account has an owner who is available", "the owner")
     for rule in overview.rules:
         table.add_row(
             rule.id,

@@ -21,7 +21,7 @@ whose handoffs are all pending is scored on completeness alone). The rejection r
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,10 +84,10 @@ class GroupQuality:
     rejection_rate: float | None
     score: float | None
     target: float
+    met: bool | None = field(init=False)
 
-    @property
-    def met(self) -> bool | None:
-        return None if self.score is None else self.score >= self.target
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "met", None if self.score is None else self.score >= self.target)
 
 
 def blend(group: str, parts: list[Parts], weights: dict[str, float], target: float) -> GroupQuality:

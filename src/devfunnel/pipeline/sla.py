@@ -21,7 +21,7 @@ delivers from, and sends nothing itself.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -187,18 +187,19 @@ def _team(settings: Settings, team_id: str | None, owner_email: str | None) -> A
 @dataclass(frozen=True)
 class Compliance:
     """Speed-to-lead compliance of one group: leads with an SLA, how many were touched in
-    time, breached, and still pending; ``rate`` is met / (met + breached)."""
+    time, breached, and still pending; ``rate`` is met / (met + breached), ``None`` while
+    nothing is decided."""
 
     group: str
     leads: int
     met: int
     breached: int
     pending: int
+    rate: float | None = field(init=False)
 
-    @property
-    def rate(self) -> float | None:
+    def __post_init__(self) -> None:
         decided = self.met + self.breached
-        return self.met / decided if decided else None
+        object.__setattr__(self, "rate", self.met / decided if decided else None)
 
 
 def sla_compliance(
