@@ -14,6 +14,8 @@ from devfunnel.config import Settings
 from devfunnel.pipeline.common import OPERATOR
 from devfunnel.pipeline.handoffs import create_handoff
 from devfunnel.pipeline.opportunities import create_opportunity
+from devfunnel.pipeline.opportunity_records import get_opportunity
+from devfunnel.pipeline.packet_developers import built, built_for
 from devfunnel.pipeline.stages import move_opportunity
 from devfunnel.store import Store
 from devfunnel.store.schema.scores import journey_transitions
@@ -241,3 +243,15 @@ def test_the_packet_with_scores_carries_journey_and_momentum_with_its_why(
         "compatible_stack",
         "core_regions",
     }
+
+
+def test_activity_read_for_many_accounts_at_once_is_the_same(
+    team_store: Store, settings: Settings, acme: uuid.UUID
+) -> None:
+    other = add_account(team_store, settings, "Quiet", "quiet.io")
+    account = get_opportunity(team_store, settings, acme).opportunity.account_id
+    with team_store.read() as conn:
+        one = built(conn, settings, account, T0)
+        many = built_for(conn, settings, [account, other], T0)
+    assert many == {account: one}
+    assert {b["activity"] for b in one} >= {"sdk_installed", "api_usage"}

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,6 +26,7 @@ from devfunnel.config import Settings
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, as_utc, utc_now
 from devfunnel.pipeline.handoffs import create_handoff
+from devfunnel.pipeline.packet_developers import built_for
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import accounts
@@ -43,7 +46,12 @@ class AutoHandoffs:
 
 
 def handoff_for_won(
-    store: Store, settings: Settings, opportunity_id: uuid.UUID, *, now: datetime | None = None
+    store: Store,
+    settings: Settings,
+    opportunity_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+    activity: Mapping[uuid.UUID, list[dict[str, Any]]] | None = None,
 ) -> uuid.UUID | None:
     """Create the ``won`` handoffs of one won opportunity; the first one's id."""
     at = utc_now(now)
@@ -67,6 +75,7 @@ def handoff_for_won(
             from_user=sender,
             trigger="won",
             now=at,
+            activity=activity,
         )
         created = created or view.id
     return created
@@ -78,44 +87,58 @@ def run_auto_handoffs(
     """Create every due ``pqa`` and ``won`` handoff."""
     at = utc_now(now)
     report = AutoHandoffs()
-    for kind in settings.handoffs.kinds:
-        if kind.auto_create_on == "pqa":
-            for account_id in _pqa_accounts(store, kind.id):
-                try:
-                    view = create_handoff(
-                        store,
-                        settings,
-                        SYSTEM_PRINCIPAL,
-                        kind=kind.id,
-                        account=str(account_id),
-                        trigger="pqa",
-                        now=at,
-                    )
-                except (ValidationError, Conflict) as exc:
-                    _problem(report, exc)
-                else:
-                    report.created.append(view.id)
-    since = at - timedelta(days=WON_WITHIN_DAYS)
-    o = opportunities.c
-    with store.read() as conn:
-        won = (
-            conn.execute(
-                sa.select(o.id)
-                .where(o.status == "won", o.closed_at >= since, o.closed_at <= at)
-                .order_by(o.closed_at)
-            )
-            .scalars()
-            .all()
+    pqa = {
+        k.id: _pqa_accounts(store, k.id)
+        for k in settings.handoffs.kinds
+        if k.auto_create_on == "pqa"
+    }
+    won = _recent_wins(store, at)
+    with store.read() as conn:  # every packet's activity in one pass over the events
+        activity = built_for(
+            conn,
+            settings,
+            sorted({a for ids in pqa.values() for a in ids} | {a for _, a in won}, key=str),
+            at,
         )
-    for opp_id in won:
+    for kind_id, account_ids in pqa.items():
+        for account_id in account_ids:
+            try:
+                view = create_handoff(
+                    store,
+                    settings,
+                    SYSTEM_PRINCIPAL,
+                    kind=kind_id,
+                    account=str(account_id),
+                    trigger="pqa",
+                    now=at,
+                    activity=activity,
+                )
+            except (ValidationError, Conflict) as exc:
+                _problem(report, exc)
+            else:
+                report.created.append(view.id)
+    for opp_id, _ in won:
         try:
-            made = handoff_for_won(store, settings, opp_id, now=at)
+            made = handoff_for_won(store, settings, opp_id, now=at, activity=activity)
         except (ValidationError, Conflict) as exc:
             _problem(report, exc)
         else:
             if made is not None:
                 report.created.append(made)
     return report
+
+
+def _recent_wins(store: Store, at: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(opportunity, account) of wins in the last ``WON_WITHIN_DAYS`` days, oldest first."""
+    o = opportunities.c
+    since = at - timedelta(days=WON_WITHIN_DAYS)
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(o.id, o.account_id)
+            .where(o.status == "won", o.closed_at >= since, o.closed_at <= at)
+            .order_by(o.closed_at)
+        ).all()
+    return [(r.id, r.account_id) for r in rows]
 
 
 def _problem(report: AutoHandoffs, exc: ValidationError | Conflict) -> None:

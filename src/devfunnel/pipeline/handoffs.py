@@ -14,6 +14,7 @@ of the role (fewest pending handoffs, not away) receives it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,8 +49,10 @@ def create_handoff(
     from_user: str | None = None,
     trigger: str = "manual",
     now: datetime | None = None,
+    activity: Mapping[uuid.UUID, list[dict[str, Any]]] | None = None,
 ) -> HandoffView:
-    """Hand an account (and opportunity) to another team with a packet from the data."""
+    """Hand an account (and opportunity) to another team with a packet from the data
+    (``activity``: accounts' building activity read in advance, for many at once)."""
     at = utc_now(now)
     handoff_kind = kind_of(settings, kind)
     if account is None and opportunity is None:
@@ -75,7 +78,13 @@ def create_handoff(
         )
         _refuse_duplicate(conn, handoff_kind.id, account_id, opp["id"] if opp else None)
         packet = packets.assemble(
-            conn, settings, handoff_kind, account_id, opp["id"] if opp else None, at
+            conn,
+            settings,
+            handoff_kind,
+            account_id,
+            opp["id"] if opp else None,
+            at,
+            activity=activity.get(account_id, []) if activity is not None else None,
         )
         handoff_id = new_id()
         row: dict[str, Any] = {

@@ -87,15 +87,18 @@ def developers(conn: sa.Connection, account_id: uuid.UUID, now: datetime) -> lis
     return [jsonable(d) for d in active]
 
 
-def _identity_keys(conn: sa.Connection, account_id: uuid.UUID) -> list[str]:
+def _identity_keys(conn: sa.Connection, account_ids: list[uuid.UUID]) -> dict[str, uuid.UUID]:
+    """The identity keys of the accounts' live people (bots left out), by account."""
     i, p = identities.c, people.c
-    return list(
-        conn.execute(
-            sa.select(i.key)
+    found: dict[str, uuid.UUID] = {}
+    for part in chunked(account_ids):
+        for key, account_id in conn.execute(
+            sa.select(i.key, p.account_id)
             .select_from(identities.join(people, p.id == i.person_id))
-            .where(p.account_id == account_id, p.merged_into.is_(None), p.is_bot.is_(False))
-        ).scalars()
-    )
+            .where(p.account_id.in_(part), p.merged_into.is_(None), p.is_bot.is_(False))
+        ):
+            found[key] = account_id
+    return found
 
 
 def _types(settings: Settings) -> dict[str, ActivityType]:
@@ -112,19 +115,23 @@ def built(
     conn: sa.Connection, settings: Settings, account_id: uuid.UUID, now: datetime
 ) -> list[dict[str, Any]]:
     """Per building activity type: count, developers, first and last time, named things
-    and 30-day volume; most recent first. One pass over the account's events."""
+    and 30-day volume; most recent first."""
+    return built_for(conn, settings, [account_id], now).get(account_id, [])
+
+
+def built_for(
+    conn: sa.Connection, settings: Settings, account_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """``built`` for many accounts in one pass over their events (the worker and the demo
+    assemble many packets at once, and DuckDB scans the events table for each query)."""
     types = _types(settings)
-    keys = _identity_keys(conn, account_id)
-    if not types or not keys:
-        return []
+    owner = _identity_keys(conn, account_ids)
+    if not types or not owner:
+        return {}
     e = events.c
     name = sa.func.lower(e.event)
-    since = now - timedelta(days=VOLUME_DAYS)
-    summary: dict[str, dict[str, Any]] = {}
-    people_of: dict[str, set[str]] = defaultdict(set)
-    named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    volume: dict[str, float] = defaultdict(float)
-    for part in chunked(keys):
+    activity: dict[uuid.UUID, _Activity] = defaultdict(lambda: _Activity(now))
+    for part in chunked(sorted(owner)):
         rows = conn.execute(
             sa.select(name, e.identity_key, e.timestamp, e.properties).where(
                 e.identity_key.in_(part),
@@ -134,39 +141,55 @@ def built(
             )
         )
         for event, key, at, props in rows:
-            kind = types[event]
-            when = as_utc(at) or now
-            entry = summary.setdefault(
-                kind.id,
-                {
-                    "activity": kind.id,
-                    "label": kind.label,
-                    "channel": kind.channel,
-                    "count": 0,
-                    "first_at": when,
-                    "last_at": when,
-                },
-            )
-            entry["count"] += 1
-            entry["first_at"] = min(entry["first_at"], when)
-            entry["last_at"] = max(entry["last_at"], when)
-            people_of[kind.id].add(key)
-            if kind.value_property is None:
-                _collect(named[kind.id], load_json(props) if props is not None else None)
-            elif when >= since and props is not None:
-                data = load_json(props)
-                value = data.get(kind.value_property) if isinstance(data, dict) else None
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    volume[kind.id] += float(value)
-    result = []
-    for kind_id, entry in summary.items():
-        entry["developers"] = len(people_of[kind_id])
-        if named[kind_id]:
-            entry["named"] = {k: sorted(v)[:20] for k, v in sorted(named[kind_id].items())}
-        if kind_id in volume:
-            entry[f"volume_{VOLUME_DAYS}d"] = volume[kind_id]
-        result.append(jsonable(entry))
-    return sorted(result, key=lambda r: r["last_at"], reverse=True)
+            activity[owner[key]].add(types[event], key, as_utc(at) or now, props)
+    return {account_id: found.summary() for account_id, found in activity.items()}
+
+
+class _Activity:
+    """One account's building activity, summarised as its events stream past."""
+
+    def __init__(self, now: datetime) -> None:
+        self.since = now - timedelta(days=VOLUME_DAYS)
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.people: dict[str, set[str]] = defaultdict(set)
+        self.named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.volume: dict[str, float] = defaultdict(float)
+
+    def add(self, kind: ActivityType, key: str, when: datetime, props: Any) -> None:
+        entry = self.entries.setdefault(
+            kind.id,
+            {
+                "activity": kind.id,
+                "label": kind.label,
+                "channel": kind.channel,
+                "count": 0,
+                "first_at": when,
+                "last_at": when,
+            },
+        )
+        entry["count"] += 1
+        entry["first_at"] = min(entry["first_at"], when)
+        entry["last_at"] = max(entry["last_at"], when)
+        self.people[kind.id].add(key)
+        if kind.value_property is None:
+            _collect(self.named[kind.id], load_json(props) if props is not None else None)
+        elif when >= self.since and props is not None:
+            data = load_json(props)
+            value = data.get(kind.value_property) if isinstance(data, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self.volume[kind.id] += float(value)
+
+    def summary(self) -> list[dict[str, Any]]:
+        result = []
+        for kind_id, entry in self.entries.items():
+            entry["developers"] = len(self.people[kind_id])
+            if self.named[kind_id]:
+                named = self.named[kind_id]
+                entry["named"] = {k: sorted(v)[:20] for k, v in sorted(named.items())}
+            if kind_id in self.volume:
+                entry[f"volume_{VOLUME_DAYS}d"] = self.volume[kind_id]
+            result.append(jsonable(entry))
+        return sorted(result, key=lambda r: r["last_at"], reverse=True)
 
 
 def _collect(into: dict[str, set[str]], props: Any) -> None:

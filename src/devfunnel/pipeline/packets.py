@@ -90,8 +90,11 @@ def assemble(
     account_id: uuid.UUID,
     opportunity_id: uuid.UUID | None,
     now: datetime,
+    *,
+    activity: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The packet for a handoff of ``kind`` about the account (and opportunity) at ``now``."""
+    """The packet for a handoff of ``kind`` about the account (and opportunity) at ``now``;
+    ``activity`` is the account's ``built`` summary when the caller read it already."""
     account = account_row(conn, account_id) or {}
     opp = _opportunity(conn, account_id, opportunity_id)
     wanted = set(kind.packet_fields)
@@ -100,7 +103,8 @@ def assemble(
     ).first()
     score = dict(scores_row._mapping) if scores_row is not None else None
     devs = dev.developers(conn, account_id, now) if wanted & {"developers", "risks"} else []
-    activity = dev.built(conn, settings, account_id, now) if wanted & {"built", "risks"} else []
+    if activity is None:
+        activity = dev.built(conn, settings, account_id, now) if wanted & {"built", "risks"} else []
     quals = sales.qualification_of(conn, opp["id"]) if opp else {}
     sections: dict[str, Any] = {}
     builders: dict[str, Any] = {
