@@ -14,9 +14,12 @@ from devfunnel.cli import (
     config_cmd,
     crm_cmd,
     evaluate,
+    handoffs_cmd,
     identity_cmd,
     imports,
     keys,
+    leads_cmd,
+    opportunities_cmd,
     people,
     setup,
 )
@@ -43,6 +46,9 @@ app.add_typer(identity_cmd.app, name="identity")
 app.add_typer(users_app, name="users")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(crm_cmd.app, name="crm")
+app.add_typer(leads_cmd.app, name="leads")
+app.add_typer(opportunities_cmd.app, name="opportunities")
+app.add_typer(handoffs_cmd.app, name="handoffs")
 
 
 def _version(value: bool) -> None:

@@ -226,6 +226,9 @@ class HandoffKind(BaseModel):
     #: Packet sections that must be non-empty for the packet to count as complete.
     required_fields: list[str] = Field(default_factory=list)
     accept_within_hours: Annotated[int, Field(ge=1)] = 24
+    #: Create this handoff automatically when an account becomes PQA (``pqa``) or an
+    #: opportunity is won (``won``); unset, it is only created by hand.
+    auto_create_on: Literal["pqa", "won"] | None = None
 
     @model_validator(mode="after")
     def _known(self) -> HandoffKind:

@@ -45,6 +45,7 @@ from devfunnel.ingest.records.programs import (
     import_touchpoints,
 )
 from devfunnel.ingest.webhooks import github, stripe
+from devfunnel.pipeline.jobs import run_pipeline
 from devfunnel.store import Store
 from devfunnel.worker.jobs import record_match_run
 
@@ -63,6 +64,8 @@ class DemoReport:
     stored_accounts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     imports: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: What the pipeline step did at the end of history (leads, routing, SLAs, handoffs).
+    pipeline: dict[str, int] = field(default_factory=dict)
 
 
 def load_demo(
@@ -153,6 +156,9 @@ def load_demo(
         # Touchpoint lists name identities too; resolve them like any other signal.
         ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
         ("match people", lambda: _match(store, settings)),
+        # Leads from scores, routing, SLA clocks and breaches, handoffs, as of the end of
+        # history: the queues the dashboard shows.
+        ("pipeline", lambda: _pipeline(store, settings, world, report)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
@@ -263,6 +269,15 @@ def _match(store: Store, settings: Settings) -> None:
     """Probabilistic matching, as the worker would run it once the data is in."""
     run_matching(store, settings)
     record_match_run(store, datetime.now(UTC))
+
+
+def _pipeline(store: Store, settings: Settings, world: World, report: DemoReport) -> None:
+    done = run_pipeline(store, settings, now=world.end)
+    report.pipeline = {
+        "leads_created": done.leads_created, "leads_routed": done.leads_routed,
+        "leads_unrouted": done.leads_unrouted, "sla_breaches": done.sla.breaches,
+        "sla_escalations": done.sla.escalations, "handoffs_created": done.handoffs_created,
+    }  # fmt: skip
 
 
 def _quotas(world: World) -> list[dict[str, Any]]:

@@ -15,7 +15,19 @@ from devfunnel.config import Settings
 from devfunnel.store import Store
 from devfunnel.web import openapi, problems
 from devfunnel.web.pages.site import page_routers
-from devfunnel.web.routes import accounts, alerts, health, intake, people, summary, webhooks
+from devfunnel.web.routes import (
+    accounts,
+    alerts,
+    handoffs,
+    health,
+    intake,
+    leads,
+    opportunities,
+    people,
+    routing,
+    summary,
+    webhooks,
+)
 from devfunnel.web.routes import audit as audit_api
 from devfunnel.web.routes import keys as keys_api
 from devfunnel.web.routes import me as me_api
@@ -74,4 +86,8 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
         app.include_router(router)
     for router in page_routers():
         app.include_router(router)
+    app.include_router(leads.router)
+    app.include_router(routing.router)
+    app.include_router(opportunities.router)
+    app.include_router(handoffs.router)
     return app

@@ -15,6 +15,7 @@ from devfunnel.crm.push import crm_step
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
+from devfunnel.pipeline.jobs import pipeline_if_due
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 from devfunnel.store.schema.identity import people
@@ -31,6 +32,8 @@ class JobReport:
     alerts_raised: int = 0
     alerts_delivered: int = 0
     crm_sent: int = 0
+    #: Leads created or routed and handoffs created by the pipeline step, when it ran.
+    pipeline_changes: int = 0
 
     @property
     def busy(self) -> bool:
@@ -38,11 +41,17 @@ class JobReport:
 
 
 def run_pending(store: Store, settings: Settings, *, now: datetime | None = None) -> JobReport:
-    """Process pending event batches and billing events once; match people when due."""
+    """Process pending event batches and billing events once; match people and run the
+    pipeline step (leads, routing, SLAs, handoffs) when due."""
     resolution = resolve_pending(store, settings)
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
+    pipeline = pipeline_if_due(store, settings, now=now)
+    if pipeline is not None:
+        report.pipeline_changes = (
+            pipeline.leads_created + pipeline.leads_routed + pipeline.handoffs_created
+        )
     alerts = alert_step(store, settings, now=now)
     report.alerts_raised, report.alerts_delivered = alerts.raised, alerts.delivered
     report.crm_sent = crm_step(store, settings, now=now).sent

@@ -34,10 +34,15 @@ leads = sa.Table(
     #: Which routing rule assigned it (account_owner, a rule id, or round_robin:<team>).
     sa.Column("routed_by", sa.String(96)),
     sa.Column("routed_at", Timestamp),
+    #: The team the lead was routed to (a routing.teams id), and why, in words.
+    sa.Column("routed_team", sa.String(64)),
+    sa.Column("routing_reason", sa.Text),
     sa.Column("sla_due_at", Timestamp),
     sa.Column("first_touch_at", Timestamp),
     sa.Column("breached_at", Timestamp),
     sa.Column("escalated_at", Timestamp),
+    #: The manager an SLA breach was escalated to.
+    sa.Column("escalated_to", sa.Uuid),
     sa.Column("converted_opportunity_id", sa.Uuid),
     sa.Column("disqualified_reason", sa.String(300)),
     #: Scores and journey stage at creation, for explaining why it became a lead.
@@ -74,6 +79,9 @@ opportunities = sa.Table(
     sa.Column("closed_at", Timestamp),
     sa.Column("lost_reason", sa.String(300)),
     sa.Column("lead_id", sa.Uuid, sa.ForeignKey("leads.id")),
+    #: What was promised to the customer while selling (a list of sentences), carried
+    #: into onboarding and success handoffs.
+    sa.Column("commitments", Json),
     #: "<system>:<id>" of the CRM record; re-imports update the same opportunity.
     sa.Column("external_key", sa.String(160), unique=True),
     created_at(),
@@ -164,6 +172,11 @@ handoffs = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("last_reminded_at", Timestamp),
     sa.Column("next_stage_reached_at", Timestamp),
+    #: When the receiver's clock started: creation, or the last re-send after a return.
+    sa.Column("sent_at", Timestamp),
+    #: What created it: manual, pqa (an account became PQA), won (an opportunity was won).
+    sa.Column("trigger", sa.String(32)),
+    sa.Column("created_by", sa.Uuid),
     created_at(),
     updated_at(),
     one_of("state", ("pending", "accepted", "rejected", "returned")),
