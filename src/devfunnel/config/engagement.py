@@ -181,6 +181,10 @@ class ScoringSettings(BaseModel):
     engagement_scale: Annotated[float, Field(gt=0)] = 40
     #: Developers at which account breadth saturates.
     breadth_developers: Annotated[int, Field(ge=1)] = 5
+    #: Kinds of activity (activity types) at which account breadth saturates.
+    breadth_activity_kinds: Annotated[int, Field(ge=1)] = 6
+    #: Decayed points of a whole account at which its activity part reaches 63 of 100.
+    momentum_scale: Annotated[float, Field(gt=0)] = 150
     momentum_weights: MomentumWeights = Field(default_factory=MomentumWeights)
     pqa: PqaThresholds = Field(default_factory=PqaThresholds)
     pql: PqlThresholds = Field(default_factory=PqlThresholds)

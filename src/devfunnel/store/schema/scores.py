@@ -9,6 +9,8 @@ from devfunnel.store.schema.columns import Json, Timestamp, metadata
 person_scores = sa.Table(
     "person_scores", metadata,
     sa.Column("person_id", sa.Uuid, primary_key=True),
+    #: The person's account when scored, so a move to another account rescores both.
+    sa.Column("account_id", sa.Uuid, index=True),
     sa.Column("engagement", sa.Double, nullable=False),
     sa.Column("journey_stage", sa.String(64)),
     sa.Column("pql", sa.Boolean, nullable=False),
@@ -23,6 +25,8 @@ account_scores = sa.Table(
     sa.Column("momentum", sa.Double, nullable=False),
     sa.Column("fit", sa.Double, nullable=False),
     sa.Column("grade", sa.String(1), nullable=False),
+    #: Share of the peer group with momentum at or below this account's (the grade's basis).
+    sa.Column("percentile", sa.Double),
     sa.Column("journey_stage", sa.String(64)),
     sa.Column("active_developers", sa.Integer, nullable=False),
     sa.Column("pqa", sa.Boolean, nullable=False),
