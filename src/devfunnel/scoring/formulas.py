@@ -74,7 +74,10 @@ def trend(signals: SubjectSignals) -> float:
     return (1.0 + (this - last) / (this + last)) / 2.0
 
 
-def momentum(settings: Settings, signals: SubjectSignals) -> tuple[float, Why]:
+def momentum(
+    settings: Settings, signals: SubjectSignals, *, explain: bool = True
+) -> tuple[float, Why]:
+    """Momentum and its why (``explain=False`` skips the why: the history backfill)."""
     s = settings.scoring
     w = s.momentum_weights
     activity_part = 100.0 * w.activity * saturate(sum(signals.points.values()), s.momentum_scale)
@@ -82,6 +85,8 @@ def momentum(settings: Settings, signals: SubjectSignals) -> tuple[float, Why]:
     kinds_part = 50.0 * w.breadth * min(signals.kinds / s.breadth_activity_kinds, 1.0)
     trend_value = trend(signals)
     trend_part = 100.0 * w.trend * trend_value
+    if not explain:
+        return activity_part + dev_part + kinds_part + trend_part, []
     why = _activity_why(settings, signals.points, activity_part)
     if dev_part:
         why.append({"signal": "breadth:developers", "label": "Active developers",

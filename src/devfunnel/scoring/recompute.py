@@ -326,7 +326,7 @@ def _write_history(
         day = history_day(as_of, offset)
         for aid, fit in fits.items():
             found = by_account.get((offset, aid), empty)
-            score, _ = formulas.momentum(settings, found)
+            score, _ = formulas.momentum(settings, found, explain=False)
             rows.append({"account_id": str(aid), "day": day, "momentum": score, "fit": fit,
                          "active_developers": found.developers})  # fmt: skip
     if rows:

@@ -13,6 +13,7 @@ from devfunnel.config import Settings
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
+from devfunnel.scoring.updates import update_scores
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 from devfunnel.store.schema.identity import people
@@ -26,6 +27,8 @@ class JobReport:
     batches: int = 0
     billing_events: int = 0
     matched: bool = False
+    #: Accounts rescored (incrementally after new events, or all once a day).
+    scored_accounts: int = 0
 
     @property
     def busy(self) -> bool:
@@ -33,11 +36,14 @@ class JobReport:
 
 
 def run_pending(store: Store, settings: Settings, *, now: datetime | None = None) -> JobReport:
-    """Process pending event batches and billing events once; match people when due."""
+    """Process pending event batches and billing events once; match people when due;
+    rescore what changed."""
     resolution = resolve_pending(store, settings)
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
+    scored = update_scores(store, settings, now=now)
+    report.scored_accounts = scored.accounts if scored else 0
     return report
 
 
