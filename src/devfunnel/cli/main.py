@@ -9,7 +9,16 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
+from devfunnel.cli import (
+    accounts_cmd,
+    config_cmd,
+    evaluate,
+    identity_cmd,
+    imports,
+    keys,
+    people,
+    setup,
+)
 from devfunnel.cli.errors import report
 from devfunnel.errors import DevfunnelError
 
@@ -29,6 +38,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(imports.app, name="import")
 app.add_typer(people.app, name="people")
 app.add_typer(identity_cmd.app, name="identity")
+app.add_typer(accounts_cmd.app, name="accounts")
 
 
 def _version(value: bool) -> None:

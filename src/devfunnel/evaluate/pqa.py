@@ -59,9 +59,7 @@ def evaluate_pqa(store: Store, settings: Settings, as_of: datetime) -> PqaEvalua
         population = _population(conn, t)
         converted = _converted(conn, t, t + timedelta(days=HORIZON_DAYS))
     empty = signals.SubjectSignals()
-    momentum = {
-        a: formulas.momentum(settings, found.get((0, a), empty))[0] for a in population
-    }
+    momentum = {a: formulas.momentum(settings, found.get((0, a), empty))[0] for a in population}
     counts = {a: raw.get(a, 0) for a in population}
     top_n = max(1, round(len(population) * TOP_SHARE))
     hits = converted & population

@@ -140,7 +140,9 @@ def build_facts(
             conn.execute(subjects.insert(), [{"person_id": pid} for pid in persons])
         conditions.append(p.id.in_(sa.select(subjects.c.person_id)))
     source = (
-        events.join(amap, sa.and_(amap.c.kind == kind, amap.c.name == sa.func.lower(events.c.event)))
+        events.join(
+            amap, sa.and_(amap.c.kind == kind, amap.c.name == sa.func.lower(events.c.event))
+        )
         .join(identities, identities.c.key == events.c.identity_key)
         .join(people, p.id == identities.c.person_id)
     )

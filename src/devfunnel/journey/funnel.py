@@ -90,9 +90,11 @@ def journey_funnel(
         .where(mine).group_by(t.subject_id).subquery("first")
     )  # fmt: skip
     month = sa.func.date_trunc("month", first.c.first_at)
-    cohort_rows = sa.select(month.label("month"), t.stage, t.subject_id).select_from(
-        journey_transitions.join(first, first.c.subject_id == t.subject_id)
-    ).where(mine)
+    cohort_rows = (
+        sa.select(month.label("month"), t.stage, t.subject_id)
+        .select_from(journey_transitions.join(first, first.c.subject_id == t.subject_id))
+        .where(mine)
+    )
     stage_idx = sa.case(*[(t.stage == s, i) for s, i in order.items()], else_=-1)
     nxt = journey_transitions.alias("nxt")
     step = (
@@ -133,7 +135,9 @@ def journey_funnel(
         rows, previous = [], None
         for s in settings.journey.stages:
             ids = sorted(cells.get((month_start, s.id), []))
-            conversion = None if previous is None else (len(ids) / previous if previous else 0.0)
+            conversion: float | None = (
+                None if previous is None else (len(ids) / previous if previous else 0.0)
+            )
             rows.append(CohortStage(s.id, len(ids), conversion, ids if include_ids else []))
             previous = len(ids)
         cohorts.append(Cohort(month_start, max(r.reached for r in rows), rows))

@@ -82,17 +82,17 @@ def _milestone_select(
     checks = [rolling.c.count >= milestone.min_count]
     if milestone.min_value:
         checks.append(rolling.c.value >= milestone.min_value)
-    crossed_at_first = sa.and_(
-        rolling.c.count - rolling.c.n + 1 >= milestone.min_count, not milestone.min_value
-    )
-    when = sa.case((crossed_at_first, rolling.c.first_at), else_=rolling.c.last_at)
+    crossed_at_first = rolling.c.count - rolling.c.n + 1 >= milestone.min_count
+    when: sa.ColumnElement[Any] = rolling.c.last_at
+    if not milestone.min_value:
+        when = sa.case((crossed_at_first, rolling.c.first_at), else_=rolling.c.last_at)
     counted = (
         sa.select(rolling.c.person_id, sa.func.min(when).label("at"))
         .where(*checks)
         .group_by(rolling.c.person_id)
         .subquery("counted")
     )
-    reached = counted.c.at
+    reached: sa.ColumnElement[Any] = counted.c.at
     source: Any = counted
     if milestone.min_active_weeks and window:
         weeks = math.ceil(window / 7)
@@ -109,7 +109,9 @@ def _milestone_select(
             weekly.c.person_id, weekly.c.first_at, active.label("active")
         ).subquery("sustained_rows")
         sustained = (
-            sa.select(sustained_rows.c.person_id, sa.func.min(sustained_rows.c.first_at).label("at"))
+            sa.select(
+                sustained_rows.c.person_id, sa.func.min(sustained_rows.c.first_at).label("at")
+            )
             .where(sustained_rows.c.active >= milestone.min_active_weeks)
             .group_by(sustained_rows.c.person_id)
             .subquery("sustained")
@@ -213,7 +215,9 @@ def derive_stages(conn: sa.Connection, settings: Settings, as_of: Any) -> None:
     ]
     if selects:
         conn.execute(
-            person_table.insert().from_select(cols, _filled(settings, _own_stages(settings, selects)))
+            person_table.insert().from_select(
+                cols, _filled(settings, _own_stages(settings, selects))
+            )
         )
     # Accounts: the earliest any of their people reached each stage, plus paid plans; only
     # accounts whose people are in the facts (the run's subjects).

@@ -95,7 +95,8 @@ def account_journey(store: Store, settings: Settings, id_or_domain: str) -> Acco
             .where(p.account_id == account.id, p.merged_into.is_(None))
             .order_by(s.engagement.desc(), p.id)
         ).all()  # fmt: skip
-    developers, buyers = [], []
+    developers: list[EngagedPerson] = []
+    buyers: list[EngagedPerson] = []
     for r in rows:
         why = r.why if isinstance(r.why, list) else []
         person = EngagedPerson(r.id, r.name, r.email, r.title, r.persona, r.journey_stage,

@@ -89,8 +89,9 @@ def momentum(
         return activity_part + dev_part + kinds_part + trend_part, []
     why = _activity_why(settings, signals.points, activity_part)
     if dev_part:
+        detail = f"{signals.developers} in {s.window_days} days"
         why.append({"signal": "breadth:developers", "label": "Active developers",
-                    "share": dev_part, "detail": f"{signals.developers} in {s.window_days} days"})  # fmt: skip
+                    "share": dev_part, "detail": detail})  # fmt: skip
     if kinds_part:
         why.append({"signal": "breadth:kinds", "label": "Kinds of activity",
                     "share": kinds_part, "detail": f"{signals.kinds} activity types"})  # fmt: skip

@@ -44,9 +44,7 @@ def peer_group(settings: Settings) -> sa.ColumnElement[Any]:
 def regrade(store: Store, conn: sa.Connection, settings: Settings) -> int:
     """Set ``grade`` and ``percentile`` of every scored account; return how many changed."""
     s = account_scores.c
-    percentile = sa.func.cume_dist().over(
-        partition_by=peer_group(settings), order_by=s.momentum
-    )
+    percentile = sa.func.cume_dist().over(partition_by=peer_group(settings), order_by=s.momentum)
     rows = conn.execute(
         sa.select(s.account_id, s.momentum, s.grade, s.percentile, percentile).select_from(
             account_scores.join(accounts, accounts.c.id == s.account_id)

@@ -127,7 +127,7 @@ def _scope(
                 sa.select(person_scores.c.account_id).where(person_scores.c.person_id.in_(part))
             )
         }
-    account_ids.discard(None)  # type: ignore[arg-type]
+    account_ids = {a for a in account_ids if a is not None}
     everyone = set(persons)
     for part in chunked(sorted(account_ids)):
         everyone |= {
@@ -293,9 +293,7 @@ def _write_accounts(
     return len(rows)
 
 
-def _previous_pqa(
-    conn: sa.Connection, scope: list[uuid.UUID] | None
-) -> dict[uuid.UUID, datetime]:
+def _previous_pqa(conn: sa.Connection, scope: list[uuid.UUID] | None) -> dict[uuid.UUID, datetime]:
     """When accounts already product-qualified became so, kept across recomputes."""
     s = account_scores.c
     query = sa.select(s.account_id, s.pqa_since).where(s.pqa.is_(True), s.pqa_since.is_not(None))
@@ -330,7 +328,9 @@ def _write_history(
             rows.append({"account_id": str(aid), "day": day, "momentum": score, "fit": fit,
                          "active_developers": found.developers})  # fmt: skip
     if rows:
-        store.append(conn, account_score_history, pa.Table.from_pylist(rows, schema=_HISTORY_SCHEMA))
+        store.append(
+            conn, account_score_history, pa.Table.from_pylist(rows, schema=_HISTORY_SCHEMA)
+        )
     return len(rows)
 
 

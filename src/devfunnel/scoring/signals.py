@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
@@ -110,4 +111,3 @@ def raw_event_counts(conn: sa.Connection, settings: Settings) -> dict[uuid.UUID,
         .group_by(f.c.account_id)
     )
     return {aid: int(n) for aid, n in rows}
-

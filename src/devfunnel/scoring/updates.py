@@ -49,8 +49,8 @@ class ScoringState:
         def iso(v: datetime | None) -> str | None:
             return v.isoformat() if v else None
 
-        return {"as_of": iso(self.as_of), "pinned": self.pinned,
-                "watermark": iso(self.watermark), "changed_since": iso(self.changed_since)}  # fmt: skip
+        return {"as_of": iso(self.as_of), "pinned": self.pinned, "watermark": iso(self.watermark),
+                "changed_since": iso(self.changed_since)}  # fmt: skip
 
 
 def read_state(conn: sa.Connection) -> ScoringState:
@@ -62,7 +62,9 @@ def read_state(conn: sa.Connection) -> ScoringState:
         raw = value.get(key)
         return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 
-    return ScoringState(at("as_of"), bool(value.get("pinned")), at("watermark"), at("changed_since"))
+    return ScoringState(
+        at("as_of"), bool(value.get("pinned")), at("watermark"), at("changed_since")
+    )
 
 
 def write_state(conn: sa.Connection, state: ScoringState, now: datetime) -> None:
