@@ -24,10 +24,13 @@ def db(store_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> s
 def test_top_accounts_table_and_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = invoke(capsys, "accounts", "top", "--db", db)
     assert code == 0
-    assert "busy.io" in out and "Top 3 of 3 accounts by momentum" in out
+    assert "busy.io" in out
+    assert "Top 3 of 3 accounts by momentum" in out
     code, out, _ = invoke(capsys, "accounts", "top", "--grade", "a", "--json", "--db", db)
     body = json.loads(out)
-    assert code == 0 and body["total"] == 1 and body["items"][0]["domain"] == "busy.io"
+    assert code == 0
+    assert body["total"] == 1
+    assert body["items"][0]["domain"] == "busy.io"
     code, out, _ = invoke(capsys, "accounts", "top", "--stage", "build", "--json", "--db", db)
     assert json.loads(out)["total"] == 0
 
@@ -38,4 +41,5 @@ def test_unknown_grade_or_stage_is_a_clear_error(
 ) -> None:
     code, out, err = invoke(capsys, "accounts", "top", flag, value, "--db", db)
     assert code == 65
-    assert f"'{value}'" in err + out and "Traceback" not in err
+    assert f"'{value}'" in err + out
+    assert "Traceback" not in err

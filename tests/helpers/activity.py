@@ -28,12 +28,14 @@ def at(days_ago: float) -> datetime:
 
 def track(email: str, event: str, days_ago: float, **properties: Any) -> dict[str, Any]:
     return {"messageId": f"m{next(_IDS)}", "type": "track", "event": event, "email": email,
-            "userId": email, "timestamp": at(days_ago), "properties": properties or None}  # fmt: skip
+            "userId": email, "timestamp": at(days_ago),
+            "properties": properties or None}  # fmt: skip
 
 
 def page(email: str, category: str, days_ago: float) -> dict[str, Any]:
     return {"messageId": f"m{next(_IDS)}", "type": "page", "name": category,
-            "category": category, "email": email, "userId": email, "timestamp": at(days_ago)}  # fmt: skip
+            "category": category, "email": email, "userId": email,
+            "timestamp": at(days_ago)}  # fmt: skip
 
 
 def send(store: Store, settings: Settings, *events: dict[str, Any]) -> None:

@@ -47,7 +47,9 @@ def test_incremental_recompute_touches_only_dirty_accounts(
            for d in ("one.io", "two.io", "three.io") for i in range(2) for k in (3, 9, 16)],
          page("dev0@three.io", "Docs", 2))  # fmt: skip
     first = update_scores(store, settings, now=AS_OF)
-    assert first is not None and first.full and first.accounts == 3
+    assert first is not None
+    assert first.full
+    assert first.accounts == 3
     assert update_scores(store, settings, now=AS_OF) is None  # nothing new
 
     # A late event for one account, and a new person at it.
@@ -55,8 +57,10 @@ def test_incremental_recompute_touches_only_dirty_accounts(
          track("new@two.io", "Signed Up", 1))  # fmt: skip
     before = snapshot(store)
     report = update_scores(store, settings, now=AS_OF)
-    assert report is not None and not report.full
-    assert report.accounts == 1 and report.people == 3
+    assert report is not None
+    assert not report.full
+    assert report.accounts == 1
+    assert report.people == 3
     after = snapshot(store)
     two = account(store, "two.io")
     assert after["accounts"][two] != before["accounts"][two]

@@ -56,7 +56,8 @@ def test_team_members_and_bots_are_not_scored(store: Store, settings: Settings) 
     send(store, settings,
          track("dev@d.io", "Signed Up", 1),
          track("staff@acme.dev", "Signed Up", 1),
-         {**track("ci@d.io", "GitHub Pull Request", 1), "githubLogin": "renovate[bot]"})  # fmt: skip
+         {**track("ci@d.io", "GitHub Pull Request", 1),
+          "githubLogin": "renovate[bot]"})  # fmt: skip
     recompute(store, settings, as_of=AS_OF)
     assert person_row(store, "staff@acme.dev") is None
     assert person_row(store, "ci@d.io") is None
@@ -78,7 +79,8 @@ def test_why_shares_sum_to_each_score(store: Store, settings: Settings) -> None:
                                        "industry": "Software", "region": "NA"}])  # fmt: skip
     recompute(store, settings, as_of=AS_OF)
     row = account_row(store, "e.io")
-    assert row.momentum > 0 and row.fit == 8 + 6 + 3
+    assert row.momentum > 0
+    assert row.fit == 8 + 6 + 3
     assert sum(w["share"] for w in row.why["momentum"]) == pytest.approx(row.momentum)
     assert sum(w["share"] for w in row.why["fit"]) == pytest.approx(row.fit)
     assert len(row.why["momentum"]) <= formulas.TOP_SIGNALS + 1
@@ -96,12 +98,17 @@ def test_pqa_and_pql_follow_thresholds(store: Store, settings: Settings) -> None
     send(store, settings, *busy, track("solo@g.io", "Signed Up", 1))
     recompute(store, settings, as_of=AS_OF)
     f, g = account_row(store, "f.io"), account_row(store, "g.io")
-    assert f.momentum >= settings.scoring.pqa.min_momentum and f.pqa and f.pqa_since == AS_OF
-    assert not g.pqa and g.pqa_since is None and g.why["pqa"]["active_developers"] is False
+    assert f.momentum >= settings.scoring.pqa.min_momentum
+    assert f.pqa
+    assert f.pqa_since == AS_OF
+    assert not g.pqa
+    assert g.pqa_since is None
+    assert g.why["pqa"]["active_developers"] is False
     assert person_row(store, "a@f.io").pql
     assert not person_row(store, "solo@g.io").pql  # engaged a little, and only at evaluate
-    stricter = settings.model_copy(update={"scoring": settings.scoring.model_copy(
-        update={"pqa": settings.scoring.pqa.model_copy(update={"min_active_developers": 4})})})  # fmt: skip
+    pqa = settings.scoring.pqa.model_copy(update={"min_active_developers": 4})
+    scoring = settings.scoring.model_copy(update={"pqa": pqa})
+    stricter = settings.model_copy(update={"scoring": scoring})
     recompute(store, stricter, as_of=AS_OF)
     assert not account_row(store, "f.io").pqa
 
@@ -119,7 +126,9 @@ def test_pqa_since_is_kept_across_recomputes(store: Store, settings: Settings) -
     later = AS_OF.replace(hour=6)
     recompute(store, settings, as_of=later)
     row = account_row(store, "h.io")
-    assert row.pqa and row.pqa_since == AS_OF and row.computed_at == later
+    assert row.pqa
+    assert row.pqa_since == AS_OF
+    assert row.computed_at == later
 
 
 @pytest.mark.parametrize(
@@ -142,7 +151,8 @@ def test_grades_rank_within_the_peer_group(store: Store, settings: Settings) -> 
     send(store, settings, track("dev@big.io", "Signed Up", 1))
     recompute(store, settings, as_of=AS_OF)
     grades = {f"s{i}.io": account_row(store, f"s{i}.io").grade for i in range(10)}
-    assert grades["s9.io"] == "A" and grades["s0.io"] == "F"
+    assert grades["s9.io"] == "A"
+    assert grades["s0.io"] == "F"
     assert [grades[f"s{i}.io"] for i in range(10)] == sorted(grades.values(), reverse=True)
     # Alone in its peer group, the enterprise is at the top of it.
     assert account_row(store, "big.io").grade == "A"

@@ -46,16 +46,17 @@ def test_accounts_ranked_filtered_and_paginated(client: tuple[TestClient, dict[s
     http, auth = client
     body = http.get("/api/v1/accounts", headers=auth).json()
     assert body["total"] == 3
-    assert [a["domain"] for a in body["items"]][0] == "busy.io"
+    assert next(a["domain"] for a in body["items"]) == "busy.io"
     momenta = [a["momentum"] for a in body["items"]]
     assert momenta == sorted(momenta, reverse=True)
     top = body["items"][0]
-    assert top["grade"] == "A" and top["pqa"] and top["journey_stage"] == "learn"
+    assert top["grade"] == "A"
+    assert top["pqa"]
+    assert top["journey_stage"] == "learn"
     assert sum(w["share"] for w in top["why"]["momentum"]) == pytest.approx(top["momentum"])
     page2 = http.get("/api/v1/accounts?limit=1&offset=1", headers=auth).json()
-    assert page2["total"] == 3 and [a["domain"] for a in page2["items"]] == [
-        body["items"][1]["domain"]
-    ]
+    assert page2["total"] == 3
+    assert [a["domain"] for a in page2["items"]] == [body["items"][1]["domain"]]
     assert http.get("/api/v1/accounts?grade=a&pqa=true", headers=auth).json()["total"] == 1
     assert http.get("/api/v1/accounts?stage=build", headers=auth).json()["total"] == 0
     by_fit = http.get("/api/v1/accounts?sort=fit&segment=SMB", headers=auth).json()
@@ -113,4 +114,5 @@ def test_funnel_by_cohort_month(client: tuple[TestClient, dict[str, str]]) -> No
     people = http.get("/api/v1/journey/funnel?subject=person", headers=auth).json()
     assert people["subject"] == "person"
     bad = http.get("/api/v1/journey/funnel?subject=team", headers=auth)
-    assert bad.status_code == 422 and "'team'" in bad.text
+    assert bad.status_code == 422
+    assert "'team'" in bad.text
