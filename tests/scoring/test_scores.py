@@ -12,10 +12,10 @@ from devfunnel.config import Settings
 from devfunnel.ingest.records.accounts import import_accounts
 from devfunnel.scoring import formulas
 from devfunnel.scoring.grades import grade_for
-from devfunnel.scoring.recompute import recompute
+from devfunnel.scoring.recompute import history_day, recompute
 from devfunnel.scoring.signals import SubjectSignals
 from devfunnel.store import Store
-from devfunnel.store.schema.scores import account_scores, person_scores
+from devfunnel.store.schema.scores import account_score_history, account_scores, person_scores
 from tests.helpers.activity import AS_OF, account, person, send, track
 
 
@@ -163,3 +163,25 @@ def test_trend_compares_this_period_with_the_last() -> None:
     assert formulas.trend(SubjectSignals(this_period=0, last_period=10)) == 0.0
     assert formulas.trend(SubjectSignals(this_period=5, last_period=5)) == 0.5
     assert formulas.trend(SubjectSignals()) == 0.0
+
+
+def test_pqa_since_goes_back_through_history_points(store: Store, settings: Settings) -> None:
+    events = [track(f"{n}@k.io", name, d + 12, calls=5)
+              for n in ("a", "b", "c")
+              for name, d in (("Signed Up", 30), ("First API Call", 25), ("API Usage", 10),
+                              ("API Key Created", 8), ("SDK Installed", 7), ("GitHub Star", 2),
+                              ("Community Post", 4), ("Integration Enabled", 1),
+                              ("Tutorial Completed", 2), ("Event Attended", 5))]  # fmt: skip
+    send(store, settings, *events)
+    recompute(store, settings, as_of=AS_OF, history_weeks=4)
+    row = account_row(store, "k.io")
+    assert row.pqa
+    weeks_back = (AS_OF - row.pqa_since).days / 7
+    assert weeks_back in (1, 2, 3, 4)
+    h = account_score_history.c
+    query = sa.select(h.day, h.momentum).where(h.account_id == account(store, "k.io"))
+    with store.read() as conn:
+        history = {day: momentum for day, momentum in conn.execute(query)}
+    assert len(history) == 5
+    qualifying_day = history_day(AS_OF, int(weeks_back) * 7)
+    assert history[qualifying_day] >= settings.scoring.pqa.min_momentum

@@ -97,7 +97,15 @@ def recompute(
             store, conn, settings, as_of, live_people, person_signals, person_stage
         )
         report.accounts = _write_accounts(
-            store, conn, settings, as_of, live_accounts, account_signals, account_stage, pqa_since
+            store,
+            conn,
+            settings,
+            as_of,
+            live_accounts,
+            account_signals,
+            account_stage,
+            pqa_since,
+            offsets,
         )
         report.history_points = _write_history(
             store, conn, settings, as_of, offsets, live_accounts, account_signals
@@ -262,10 +270,34 @@ def _write_accounts(
     by_account: dict[tuple[int, uuid.UUID], signals.SubjectSignals],
     stage_of: dict[uuid.UUID, int],
     since: dict[uuid.UUID, datetime],
+    offsets: list[int],
 ) -> int:
     pqa = settings.scoring.pqa
     pqa_stage = _stage_index(settings, pqa.min_journey_stage)
+    stage_reached = _reached(conn, pqa_stage)
     empty = signals.SubjectSignals()
+
+    def qualified_at(aid: uuid.UUID, fit: float, offset: int) -> bool:
+        point = as_of - timedelta(days=offset)
+        found = by_account.get((offset, aid), empty)
+        reached = stage_reached.get(aid)
+        return (
+            formulas.momentum(settings, found, explain=False)[0] >= pqa.min_momentum
+            and fit >= pqa.min_fit
+            and found.developers >= pqa.min_active_developers
+            and reached is not None
+            and reached < point
+        )
+
+    def first_qualified(aid: uuid.UUID, fit: float) -> datetime:
+        """With history points in this run, back to the start of the current streak."""
+        start = as_of
+        for offset in sorted(o for o in offsets if o > 0):
+            if not qualified_at(aid, fit, offset):
+                break
+            start = as_of - timedelta(days=offset)
+        return start
+
     rows = []
     for account in live:
         aid = account["id"]
@@ -284,13 +316,20 @@ def _write_accounts(
             "account_id": str(aid), "momentum": score, "fit": fit, "grade": "F",
             "percentile": None, "journey_stage": _stage_id(settings, idx),
             "active_developers": found.developers, "pqa": qualified,
-            "pqa_since": (since.get(aid) or as_of) if qualified else None,
+            "pqa_since": (since.get(aid) or first_qualified(aid, fit)) if qualified else None,
             "why": _json({"momentum": momentum_why, "fit": fit_why, "pqa": checks}),
             "computed_at": as_of,
         })  # fmt: skip
     if rows:
         store.append(conn, account_scores, pa.Table.from_pylist(rows, schema=_ACCOUNT_SCHEMA))
     return len(rows)
+
+
+def _reached(conn: sa.Connection, stage_idx: int) -> dict[uuid.UUID, datetime]:
+    """When each account in the run reached ``stage_idx``."""
+    t = stages.stage_table(stages.ACCOUNT_STAGES)
+    query = sa.select(t.c.subject_id, t.c.reached_at).where(t.c.stage_idx == stage_idx)
+    return {sid: at for sid, at in conn.execute(query)}
 
 
 def _previous_pqa(conn: sa.Connection, scope: list[uuid.UUID] | None) -> dict[uuid.UUID, datetime]:
