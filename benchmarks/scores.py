@@ -10,7 +10,9 @@ of the people of 1% of accounts, as the worker runs after a batch.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 from benchmarks.common import Timer, fresh_database, peak_rss_mb
 from devfunnel.config import load_settings
 from devfunnel.demo.load import load_demo
+from devfunnel.evaluate.pqa import demo_as_of, demo_date
 from devfunnel.scoring.recompute import HISTORY_WEEKS, recompute
 from devfunnel.store import Store, migrate
 from devfunnel.store.schema.identity import people
@@ -26,15 +29,20 @@ from devfunnel.store.schema.identity import people
 AS_OF = date(2026, 11, 1)
 
 
-def measure(backend: str, accounts: int, workdir: Path, seed: int = 1) -> dict[str, Any]:
+def measure(
+    backend: str, accounts: int, workdir: Path, seed: int = 1, loaded: str | None = None
+) -> dict[str, Any]:
+    """``loaded``: the URL of a database already holding the demo (as of ``AS_OF``), to
+    measure without loading it again."""
     settings = load_settings(environ={})
     row: dict[str, Any] = {"backend": backend, "accounts": accounts}
-    end = datetime.combine(AS_OF + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    with fresh_database(backend, workdir) as url, Store(url) as store:
+    with _database(backend, workdir, loaded) as url, Store(url) as store:
         migrate.upgrade(store)
-        report = load_demo(store, settings, seed=seed, accounts=accounts, as_of=AS_OF)
-        row["events"] = report.events
-        row["people"] = report.people
+        if loaded is None:
+            load_demo(store, settings, seed=seed, accounts=accounts, as_of=AS_OF)
+        end = demo_as_of(demo_date(store))
+        with store.read() as conn:
+            row["events"] = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
         timer = Timer()
         with store.read() as conn:
             conn.execute(sa.text(
@@ -68,6 +76,15 @@ def measure(backend: str, accounts: int, workdir: Path, seed: int = 1) -> dict[s
     return row
 
 
+@contextmanager
+def _database(backend: str, workdir: Path, loaded: str | None) -> Iterator[str]:
+    if loaded is not None:
+        yield loaded
+        return
+    with fresh_database(backend, workdir) as url:
+        yield url
+
+
 def line(row: dict[str, Any]) -> str:
     return (
         f"scores {row['backend']:<10} {row['accounts']:>6} accounts, {row['events']:,} events: "
@@ -86,6 +103,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="duckdb")
     parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--db", help="a database already holding the demo")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(measure(options.backend, options.accounts, Path(tmp))))
+        print(json.dumps(measure(options.backend, options.accounts, Path(tmp), loaded=options.db)))

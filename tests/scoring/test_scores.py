@@ -183,5 +183,7 @@ def test_pqa_since_goes_back_through_history_points(store: Store, settings: Sett
     with store.read() as conn:
         history = {day: momentum for day, momentum in conn.execute(query)}
     assert len(history) == 5
+    # The latest point, computed in SQL, is the score computed with its why.
+    assert history[history_day(AS_OF)] == pytest.approx(row.momentum)
     qualifying_day = history_day(AS_OF, int(weeks_back) * 7)
     assert history[qualifying_day] >= settings.scoring.pqa.min_momentum

@@ -51,9 +51,10 @@ def regrade(store: Store, conn: sa.Connection, settings: Settings) -> int:
         )
     ).all()
     changed = []
-    for account_id, momentum, old_grade, old_percentile, pct in rows:
-        grade = grade_for(settings, float(momentum), float(pct))
-        if grade != old_grade or old_percentile is None or abs(old_percentile - pct) > 1e-9:
+    for account_id, momentum, old_grade, old_percentile, found in rows:
+        pct = float(found)  # a Decimal from some drivers
+        grade = grade_for(settings, float(momentum), pct)
+        if grade != old_grade or old_percentile is None or abs(float(old_percentile) - pct) > 1e-9:
             changed.append({"account_id": account_id, "grade": grade, "percentile": float(pct)})
     if changed:
         table = pa.Table.from_pylist(

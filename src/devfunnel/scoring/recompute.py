@@ -85,7 +85,7 @@ def recompute(
         lap("stages")
         offsets = [7 * k for k in range(history_weeks + 1)]
         person_signals = signals.collect(conn, settings, [0], by="person_id")
-        account_signals = signals.collect(conn, settings, offsets, by="account_id")
+        account_signals = signals.collect(conn, settings, [0], by="account_id")
         lap("signals")
         live_people = _live_people(conn, scope_people)
         live_accounts = _live_accounts(conn, scope_accounts)
@@ -96,7 +96,7 @@ def recompute(
         report.people = _write_people(
             store, conn, settings, as_of, live_people, person_signals, person_stage
         )
-        report.accounts = _write_accounts(
+        account_since = _write_accounts(
             store,
             conn,
             settings,
@@ -105,11 +105,10 @@ def recompute(
             account_signals,
             account_stage,
             pqa_since,
-            offsets,
         )
-        report.history_points = _write_history(
-            store, conn, settings, as_of, offsets, live_accounts, account_signals
-        )
+        report.accounts = len(live_accounts)
+        report.history_points = _write_history(conn, settings, as_of, offsets, scope_accounts)
+        _date_pqa(conn, settings, as_of, account_since)
         report.transitions = _write_transitions(conn, settings)
         grades.regrade(store, conn, settings)
         stages.drop(conn)
@@ -270,35 +269,13 @@ def _write_accounts(
     by_account: dict[tuple[int, uuid.UUID], signals.SubjectSignals],
     stage_of: dict[uuid.UUID, int],
     since: dict[uuid.UUID, datetime],
-    offsets: list[int],
-) -> int:
+) -> list[uuid.UUID]:
+    """Write the accounts' scores; return those that became PQA in this run."""
     pqa = settings.scoring.pqa
     pqa_stage = _stage_index(settings, pqa.min_journey_stage)
-    stage_reached = _reached(conn, pqa_stage)
     empty = signals.SubjectSignals()
-
-    def qualified_at(aid: uuid.UUID, fit: float, offset: int) -> bool:
-        point = as_of - timedelta(days=offset)
-        found = by_account.get((offset, aid), empty)
-        reached = stage_reached.get(aid)
-        return (
-            formulas.momentum(settings, found, explain=False)[0] >= pqa.min_momentum
-            and fit >= pqa.min_fit
-            and found.developers >= pqa.min_active_developers
-            and reached is not None
-            and reached < point
-        )
-
-    def first_qualified(aid: uuid.UUID, fit: float) -> datetime:
-        """With history points in this run, back to the start of the current streak."""
-        start = as_of
-        for offset in sorted(o for o in offsets if o > 0):
-            if not qualified_at(aid, fit, offset):
-                break
-            start = as_of - timedelta(days=offset)
-        return start
-
     rows = []
+    became: list[uuid.UUID] = []
     for account in live:
         aid = account["id"]
         found = by_account.get((0, aid), empty)
@@ -312,17 +289,51 @@ def _write_accounts(
             "journey_stage": idx is not None and idx >= pqa_stage,
         }
         qualified = all(checks.values())
+        if qualified and aid not in since:
+            became.append(aid)
         rows.append({
             "account_id": str(aid), "momentum": score, "fit": fit, "grade": "F",
             "percentile": None, "journey_stage": _stage_id(settings, idx),
             "active_developers": found.developers, "pqa": qualified,
-            "pqa_since": (since.get(aid) or first_qualified(aid, fit)) if qualified else None,
+            "pqa_since": (since.get(aid) or as_of) if qualified else None,
             "why": _json({"momentum": momentum_why, "fit": fit_why, "pqa": checks}),
             "computed_at": as_of,
         })  # fmt: skip
     if rows:
         store.append(conn, account_scores, pa.Table.from_pylist(rows, schema=_ACCOUNT_SCHEMA))
-    return len(rows)
+    return became
+
+
+def _date_pqa(
+    conn: sa.Connection, settings: Settings, as_of: datetime, became: list[uuid.UUID]
+) -> None:
+    """Accounts that became PQA in a run with history points: back to the start of the
+    streak of points where they already qualified (momentum, developers, fit and stage)."""
+    if not became:
+        return
+    pqa = settings.scoring.pqa
+    reached = _reached(conn, _stage_index(settings, pqa.min_journey_stage))
+    h, s = account_score_history.c, account_scores.c
+    points: dict[uuid.UUID, list[tuple[Any, float, float, int]]] = {}
+    for part in chunked(became):
+        for aid, day, momentum, fit, devs in conn.execute(
+            sa.select(h.account_id, h.day, h.momentum, h.fit, h.active_developers)
+            .where(h.account_id.in_(part), h.day < history_day(as_of))
+            .order_by(h.account_id, h.day.desc())
+        ):
+            points.setdefault(aid, []).append((day, float(momentum), float(fit), int(devs)))
+    for aid, history in points.items():
+        start = as_of
+        for day, momentum, fit, devs in history:
+            end = as_of - (history_day(as_of) - day)  # the point this day's row was taken at
+            stage_at = reached.get(aid)
+            if not (momentum >= pqa.min_momentum and fit >= pqa.min_fit
+                    and devs >= pqa.min_active_developers
+                    and stage_at is not None and stage_at < end):  # fmt: skip
+                break
+            start = end
+        if start != as_of:
+            conn.execute(account_scores.update().where(s.account_id == aid).values(pqa_since=start))
 
 
 def _reached(conn: sa.Connection, stage_idx: int) -> dict[uuid.UUID, datetime]:
@@ -346,31 +357,34 @@ def _previous_pqa(conn: sa.Connection, scope: list[uuid.UUID] | None) -> dict[uu
 
 
 def _write_history(
-    store: Store,
     conn: sa.Connection,
     settings: Settings,
     as_of: datetime,
     offsets: list[int],
-    live: list[dict[str, Any]],
-    by_account: dict[tuple[int, uuid.UUID], signals.SubjectSignals],
+    scope: list[uuid.UUID] | None,
 ) -> int:
-    """One momentum point per account and offset (fit has no history: firmographics are
-    kept as they are now)."""
-    empty = signals.SubjectSignals()
-    fits = {a["id"]: formulas.fit(settings.icp.rules, fit_record(a))[0] for a in live}
-    rows = []
-    for offset in offsets:
-        day = history_day(as_of, offset)
-        for aid, fit in fits.items():
-            found = by_account.get((offset, aid), empty)
-            score, _ = formulas.momentum(settings, found, explain=False)
-            rows.append({"account_id": str(aid), "day": day, "momentum": score, "fit": fit,
-                         "active_developers": found.developers})  # fmt: skip
-    if rows:
-        store.append(
-            conn, account_score_history, pa.Table.from_pylist(rows, schema=_HISTORY_SCHEMA)
+    """One momentum point per scored account and offset, set-wise (insert from select);
+    fit has no history (firmographics are kept as they are now), so it is today's."""
+    points = signals.momentum_points(settings, offsets)
+    days = sa.values(
+        sa.column("offset_days", sa.Integer), sa.column("day", sa.Date), name="history_days"
+    ).data([(o, history_day(as_of, o)) for o in offsets])
+    s = account_scores.c
+    query = (
+        sa.select(
+            s.account_id, days.c.day, sa.func.coalesce(points.c.momentum, 0.0), s.fit,
+            sa.func.coalesce(points.c.developers, 0),
         )
-    return len(rows)
+        .select_from(account_scores.join(days, sa.true()).outerjoin(points, sa.and_(
+            points.c.account_id == s.account_id, points.c.offset_days == days.c.offset_days)))
+    )  # fmt: skip
+    columns = ["account_id", "day", "momentum", "fit", "active_developers"]
+    parts = [None] if scope is None else list(chunked(scope))
+    for part in parts:
+        selected = query if part is None else query.where(s.account_id.in_(part))
+        conn.execute(account_score_history.insert().from_select(columns, selected))
+    scored = conn.execute(sa.select(sa.func.count()).select_from(account_scores)).scalar_one()
+    return len(offsets) * (int(scored) if scope is None else len(scope))
 
 
 def _write_transitions(conn: sa.Connection, settings: Settings) -> int:

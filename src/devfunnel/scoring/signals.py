@@ -111,3 +111,58 @@ def raw_event_counts(conn: sa.Connection, settings: Settings) -> dict[uuid.UUID,
         .group_by(f.c.account_id)
     )
     return {aid: int(n) for aid, n in rows}
+
+
+def momentum_points(settings: Settings, offsets: Sequence[int]) -> sa.Subquery:
+    """``(offset_days, account_id, momentum, developers)`` per point, all in SQL: the
+    formula of ``formulas.momentum`` without its why, for the history backfill, where
+    explaining a hundred thousand points would cost more than computing them."""
+    s = settings.scoring
+    w8 = s.momentum_weights
+    f = facts_table()
+    w, pts = _weights(settings), _points(offsets)
+    rel = f.c.bucket + pts.c.offset_days
+    in_window = sa.and_(rel >= -s.window_days, rel <= -1)
+    growth = sa.func.power(
+        sa.literal(2.0, sa.Double), pts.c.offset_days / sa.literal(s.half_life_days, sa.Double)
+    )
+    period = s.trend_period_days
+    developer = sa.case((f.c.persona != BUYER_PERSONA, f.c.person_id), else_=None)
+    zero = sa.literal(0.0, sa.Double)
+    agg = (
+        sa.select(
+            pts.c.offset_days.label("offset_days"), f.c.account_id.label("account_id"),
+            sa.func.sum(sa.case((in_window, w.c.weight * f.c.decay * growth), else_=zero))
+            .label("points"),
+            sa.func.count(sa.distinct(sa.case((in_window, developer), else_=None)))
+            .label("developers"),
+            sa.func.count(sa.distinct(sa.case((in_window, f.c.activity), else_=None)))
+            .label("kinds"),
+            sa.func.greatest(sa.func.sum(sa.case(
+                (sa.and_(rel >= -period, rel <= -1), w.c.weight * f.c.n), else_=zero)), zero)
+            .label("this"),
+            sa.func.greatest(sa.func.sum(sa.case(
+                (sa.and_(rel >= -2 * period, rel < -period), w.c.weight * f.c.n), else_=zero)),
+                zero).label("last"),
+        )
+        .select_from(f.join(w, w.c.activity == f.c.activity).join(
+            pts, sa.and_(rel >= -max(s.window_days, 2 * period), rel <= -1)))
+        .where(f.c.account_id.is_not(None))
+        .group_by(pts.c.offset_days, f.c.account_id)
+        .subquery("agg")
+    )  # fmt: skip
+    activity = sa.case(
+        (agg.c.points > 0, 1.0 - sa.func.exp(-agg.c.points / s.momentum_scale)), else_=zero
+    )
+    devs = sa.func.least(sa.cast(agg.c.developers, sa.Double) / s.breadth_developers, 1.0)
+    kinds = sa.func.least(sa.cast(agg.c.kinds, sa.Double) / s.breadth_activity_kinds, 1.0)
+    both = agg.c.this + agg.c.last
+    trend = sa.case(
+        (both > 0, (1.0 + (agg.c.this - agg.c.last) / sa.func.nullif(both, 0)) / 2.0), else_=zero
+    )
+    momentum = 100.0 * (w8.activity * activity + w8.breadth * 0.5 * (devs + kinds)
+                        + w8.trend * trend)  # fmt: skip
+    return sa.select(
+        agg.c.offset_days, agg.c.account_id, momentum.label("momentum"),
+        agg.c.developers.label("developers"),
+    ).subquery("momentum_points")  # fmt: skip
