@@ -13,7 +13,7 @@ from devfunnel.identity import lookup
 from devfunnel.scoring.views import account_score
 from devfunnel.web.auth import ReadPrincipal
 from devfunnel.web.deps import StoreDep
-from devfunnel.web.routes.journey import Scores
+from devfunnel.web.routes.journey import SCORES_EXAMPLE, Scores
 from devfunnel.web.routes.people import READ_KEY_PROBLEMS, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -42,6 +42,7 @@ ACCOUNT_EXAMPLE: dict[str, Any] = {
          "email": "bob@acme.io", "persona": "business", "event_count": 37,
          "last_seen": "2026-04-01T14:00:00Z"},
     ],
+    "scores": SCORES_EXAMPLE,
 }  # fmt: skip
 
 

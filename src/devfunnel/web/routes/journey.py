@@ -41,17 +41,21 @@ WHY_EXAMPLE: dict[str, Any] = {
 }  # fmt: skip
 
 
+SCORES_EXAMPLE: dict[str, Any] = {
+    "momentum": 60.9, "fit": 21.0, "grade": "A", "percentile": 0.97,
+    "journey_stage": "build", "active_developers": 3, "pqa": True,
+    "pqa_since": "2025-06-30T00:00:00Z", "computed_at": "2025-07-01T00:00:00Z",
+    "why": WHY_EXAMPLE,
+}  # fmt: skip
+
+
 class Scores(BaseModel):
     """An account's scores. ``why`` lists the top signals of momentum and fit with their
     ``share`` of the score (shares sum to it) and which PQA conditions hold."""
 
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={"examples": [{
-            "momentum": 60.9, "fit": 21.0, "grade": "A", "percentile": 0.97,
-            "journey_stage": "build", "active_developers": 3, "pqa": True,
-            "pqa_since": "2025-06-30T00:00:00Z", "computed_at": "2025-07-01T00:00:00Z",
-            "why": WHY_EXAMPLE}]},
+        json_schema_extra={"examples": [SCORES_EXAMPLE]},
     )  # fmt: skip
     momentum: float
     fit: float
