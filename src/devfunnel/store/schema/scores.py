@@ -1,10 +1,21 @@
-"""Derived scores and journey positions; recomputed from events, never edited by hand."""
+"""Derived scores and journey positions; recomputed from events, never edited by hand.
+
+``person_scores``, ``journey_transitions`` and ``account_score_history`` are replaced in
+bulk on every recompute, so like ``events`` they keep their keys and indexes on
+PostgreSQL only: on DuckDB each ART index made deleting the previous rows take seconds
+per table. The recompute keeps them unique itself (it deletes its scope before writing).
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from devfunnel.store.schema.columns import Json, Timestamp, metadata
+from devfunnel.store.schema.columns import (
+    Json,
+    Timestamp,
+    keys_and_indexes_on_postgresql_only,
+    metadata,
+)
 
 person_scores = sa.Table(
     "person_scores", metadata,
@@ -54,3 +65,6 @@ journey_transitions = sa.Table(
     #: The milestone that was met first.
     sa.Column("milestone", sa.String(64)),
 )  # fmt: skip
+
+for _derived in (person_scores, journey_transitions, account_score_history):
+    keys_and_indexes_on_postgresql_only(_derived)
