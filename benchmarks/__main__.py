@@ -1,4 +1,4 @@
-"""Run benchmarks: ``python -m benchmarks [demo] [import_jsonl] [ingest_http] [options]``.
+"""Run benchmarks: ``python -m benchmarks [demo] [import_jsonl] [ingest_http] [scores] [options]``.
 
 Every suite measures devfunnel against a baseline in the same run (the raw append
 ceiling of the same backend), so a slow machine shows up as a slow ceiling too.
@@ -12,10 +12,10 @@ import subprocess
 import sys
 from typing import Any
 
-from benchmarks import import_jsonl, ingest_http
+from benchmarks import import_jsonl, ingest_http, scores
 from benchmarks.common import write_results
 
-SUITES = ("demo", "import_jsonl", "ingest_http")
+SUITES = ("demo", "import_jsonl", "ingest_http", "scores")
 
 
 def main() -> None:
@@ -65,6 +65,13 @@ def main() -> None:
             rows.append(row)
             print(ingest_http.describe(row), flush=True)
         print(f"wrote {write_results('ingest_http', rows)}")
+    if "scores" in args.suites:
+        rows = []
+        for backend in backends:
+            row = _in_child("benchmarks.scores", "--backend", backend, "--accounts", "2000")
+            rows.append(row)
+            print(scores.line(row), flush=True)
+        print(f"wrote {write_results('scores', rows)}")
 
 
 def _in_child(module: str, *args: str) -> dict[str, Any]:

@@ -188,7 +188,7 @@ def test_milestone_naming_unknown_activity(refuse: Refuse) -> None:
 
 
 def test_momentum_weights_not_summing_to_one(refuse: Refuse) -> None:
-    error, path = refuse("[scoring.momentum_weights]\nactivity = 0.5\n")
+    error, path = refuse("[scoring.momentum_weights]\nactivity = 0.2\n")
 
     _assert_names(error, path, "scoring.momentum_weights", "must sum to 1 (they sum to 0.9)")
 

@@ -123,6 +123,7 @@ def test_environment_values_are_typed_by_the_setting(load: Load) -> None:
             "DEVFUNNEL_COMPANY_NAME": "1234",  # a text setting stays text
             "DEVFUNNEL_SCORING_MOMENTUM_WEIGHTS_ACTIVITY": "0.5",
             "DEVFUNNEL_SCORING_MOMENTUM_WEIGHTS_BREADTH": "0.35",
+            "DEVFUNNEL_SCORING_MOMENTUM_WEIGHTS_TREND": "0.15",
         }
     )
 

@@ -10,6 +10,7 @@ import typer
 
 from devfunnel import __version__
 from devfunnel.cli import (
+    accounts_cmd,
     alerts_cmd,
     config_cmd,
     crm_cmd,
@@ -49,6 +50,7 @@ app.add_typer(crm_cmd.app, name="crm")
 app.add_typer(leads_cmd.app, name="leads")
 app.add_typer(opportunities_cmd.app, name="opportunities")
 app.add_typer(handoffs_cmd.app, name="handoffs")
+app.add_typer(accounts_cmd.app, name="accounts")
 
 
 def _version(value: bool) -> None:

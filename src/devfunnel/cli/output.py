@@ -18,7 +18,9 @@ from rich.progress import (
 console = Console(highlight=False)
 
 STAGE_LABELS = {"events": "Generating and ingesting signals", "resolve": "Resolving identities",
-                "records": "Importing CRM, billing and program records"}  # fmt: skip
+                "records": "Importing CRM, billing and program records",
+                "scores": "Computing the journey and scores",
+                "pipeline": "Routing leads and preparing handoffs"}  # fmt: skip
 
 
 @contextmanager

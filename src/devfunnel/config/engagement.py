@@ -119,9 +119,9 @@ class MomentumWeights(BaseModel):
 
     model_config = Strict
 
-    activity: Annotated[float, Field(ge=0, le=1)] = 0.6
-    breadth: Annotated[float, Field(ge=0, le=1)] = 0.25
-    trend: Annotated[float, Field(ge=0, le=1)] = 0.15
+    activity: Annotated[float, Field(ge=0, le=1)] = 0.3
+    breadth: Annotated[float, Field(ge=0, le=1)] = 0.4
+    trend: Annotated[float, Field(ge=0, le=1)] = 0.3
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> MomentumWeights:
@@ -181,6 +181,10 @@ class ScoringSettings(BaseModel):
     engagement_scale: Annotated[float, Field(gt=0)] = 40
     #: Developers at which account breadth saturates.
     breadth_developers: Annotated[int, Field(ge=1)] = 5
+    #: Kinds of activity (activity types) at which account breadth saturates.
+    breadth_activity_kinds: Annotated[int, Field(ge=1)] = 10
+    #: Decayed points of a whole account at which its activity part reaches 63 of 100.
+    momentum_scale: Annotated[float, Field(gt=0)] = 150
     momentum_weights: MomentumWeights = Field(default_factory=MomentumWeights)
     pqa: PqaThresholds = Field(default_factory=PqaThresholds)
     pql: PqlThresholds = Field(default_factory=PqlThresholds)

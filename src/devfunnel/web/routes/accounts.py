@@ -10,8 +10,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from devfunnel.identity import lookup
+from devfunnel.scoring.views import account_score
 from devfunnel.web.auth import ReadPrincipal
 from devfunnel.web.deps import StoreDep
+from devfunnel.web.routes.journey import SCORES_EXAMPLE, Scores
 from devfunnel.web.routes.people import READ_KEY_PROBLEMS, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -40,6 +42,7 @@ ACCOUNT_EXAMPLE: dict[str, Any] = {
          "email": "bob@acme.io", "persona": "business", "event_count": 37,
          "last_seen": "2026-04-01T14:00:00Z"},
     ],
+    "scores": SCORES_EXAMPLE,
 }  # fmt: skip
 
 
@@ -64,6 +67,8 @@ class Account(BaseModel):
     first_seen: datetime | None
     last_seen: datetime | None
     people: list[AccountPerson]
+    #: Momentum, fit, grade, journey stage, PQA and their why; null until first scored.
+    scores: Scores | None = None
 
 
 @router.get(
@@ -95,4 +100,7 @@ def get_account(
     """An id is followed through merges to the surviving account; anything else is
     reduced to its registrable domain (public suffix list) and found by that domain."""
     found = lookup.find_account(store, id_or_domain, people_limit=people_limit)
-    return Account.model_validate(found)
+    account = Account.model_validate(found)
+    scores = account_score(store, found.id)
+    account.scores = Scores.model_validate(scores) if scores is not None else None
+    return account

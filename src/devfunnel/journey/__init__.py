@@ -1,0 +1,1 @@
+"""The developer journey: stages from milestones, transitions, funnel analytics."""

@@ -1,0 +1,1 @@
+"""Engagement, momentum, fit, PQA/PQL and grades, each with its why."""
