@@ -39,8 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Results go to benchmarks/results/<suite>.json unless --results says otherwise.",
     )
+    # Checked below, not with `choices`: argparse compares a list default with the choices
+    # as one value and refuses it, which made a bare `python -m benchmarks` fail.
     parser.add_argument(
-        "suites", nargs="*", default=list(SUITES), choices=SUITES, help="default: all three"
+        "suites", nargs="*", metavar="SUITE", help=f"{', '.join(SUITES)} (default: all three)"
     )
     parser.add_argument(
         "--backend",
@@ -76,6 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="folder for the results files (default benchmarks/results)",
     )
     args = parser.parse_args(argv)
+    args.suites = args.suites or list(SUITES)
+    if any(s not in SUITES for s in args.suites):
+        parser.error(f"unknown suite in {' '.join(args.suites)}; use {', '.join(SUITES)}")
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = [b for b in args.backends if b not in BACKENDS]
     if unknown:
