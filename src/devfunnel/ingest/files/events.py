@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -235,7 +235,7 @@ class _Chunk:
 _T = TypeVar("_T")
 
 
-def _prefetched(items: Iterator[_T]) -> Iterator[_T]:
+def _prefetched(items: Iterator[_T]) -> Generator[_T, None, None]:
     """Produce the next item on a thread while the caller works on this one.
 
     When the caller stops early (an error while storing) and closes this generator, the
