@@ -65,19 +65,42 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_results(suite: str, rows: list[dict[str, Any]]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{suite}.json"
+def load_average() -> float:
+    """The machine's one-minute load average: how busy it was with other work too."""
+    return round(os.getloadavg()[0], 2)
+
+
+def write_results(
+    suite: str,
+    rows: list[dict[str, Any]],
+    key: tuple[str, ...],
+    folder: Path = RESULTS,
+) -> Path:
+    """Write ``rows`` to ``<folder>/<suite>.json``, replacing earlier rows with the same
+    ``key`` values and keeping the others, so one size or backend can be re-run alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{suite}.json"
+    now = datetime.now(UTC).isoformat()
+    for row in rows:
+        row.setdefault("measured_at", now)
+        row.setdefault("load_average", load_average())
+    fresh = {tuple(row.get(k) for k in key) for row in rows}
+    kept: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text()).get("rows", [])
+        except (json.JSONDecodeError, AttributeError):
+            earlier = []
+        kept = [r for r in earlier if tuple(r.get(k) for k in key) not in fresh]
+    merged = sorted([*kept, *rows], key=lambda r: tuple(str(r.get(k)) for k in key))
+    if "accounts" in key:
+        merged.sort(key=lambda r: (int(r.get("accounts") or 0), str(r.get("backend"))))
     path.write_text(
         json.dumps(
-            {
-                "suite": suite,
-                "measured_at": datetime.now(UTC).isoformat(),
-                "machine": machine(),
-                "rows": rows,
-            },
+            {"suite": suite, "measured_at": now, "machine": machine(), "rows": merged},
             indent=2,
             default=str,
         )
+        + "\n"
     )
     return path

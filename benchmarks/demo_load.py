@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from benchmarks.common import Timer, fresh_database, peak_rss_mb
+from benchmarks.common import Timer, fresh_database, load_average, peak_rss_mb
 from devfunnel.config import load_settings
 from devfunnel.demo.company import generate_chunk
 from devfunnel.demo.load import CHUNK_ACCOUNTS, load_demo
@@ -31,20 +31,34 @@ AS_OF = date(2026, 11, 1)
 def measure(backend: str, accounts: int, workdir: Path, seed: int = 1) -> dict[str, Any]:
     settings = load_settings(environ={})
     row: dict[str, Any] = {"backend": backend, "accounts": accounts}
+    load_at_start = load_average()
+    by_phase: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        # Peak memory so far, as each phase ends: shows which phase grows with size.
+        if done == total:
+            phase = "generate_and_append" if stage == "events" else stage
+            by_phase[phase] = round(peak_rss_mb())
+
     with fresh_database(backend, workdir) as url, Store(url) as store:
         migrate.upgrade(store)
         timer = Timer()
-        report = load_demo(store, settings, seed=seed, accounts=accounts, as_of=AS_OF)
+        report = load_demo(
+            store, settings, seed=seed, accounts=accounts, as_of=AS_OF, progress=progress
+        )
         row["load_seconds"] = round(timer.seconds, 1)
         row["phases"] = {k: round(v, 1) for k, v in report.seconds.items()}
         row["events"] = report.events
         row["people"] = report.people
+    row["peak_rss_mb_by_phase"] = by_phase
+    row["load_peak_rss_mb"] = round(peak_rss_mb())
     row["generate_only_seconds"], row["ceiling_seconds"] = _baselines(
         backend, accounts, seed, workdir
     )
     row["events_per_second"] = round(row["events"] / row["load_seconds"])
     row["load_vs_ceiling"] = round(row["load_seconds"] / row["ceiling_seconds"], 2)
     row["peak_rss_mb"] = round(peak_rss_mb())
+    row["load_average"] = [load_at_start, load_average()]
     return row
 
 

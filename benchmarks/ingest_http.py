@@ -396,7 +396,7 @@ def main() -> None:
         row = measure(backend, args.seconds, args.connections, args.batch_size)
         rows.append(row)
         print(describe(row), flush=True)
-    print(f"wrote {write_results('ingest_http', rows)}")
+    print(f"wrote {write_results('ingest_http', rows, ('backend',))}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from devfunnel.ingest.prepare import EVENT_COLUMNS, Prepared, prepare
+from devfunnel.ingest.prepare import EVENT_COLUMNS, Prepared, as_checked_json, prepare
 from tests.helpers.events import RECEIVED, segment, track
 
 HOUR = timedelta(hours=1)
@@ -295,3 +295,12 @@ def test_traits_fill_each_missing_identity_column_on_its_own() -> None:
     assert (row["email"], row["github_login"]) == ("jane@acme.io", "janedoe")
     row = only(run(track("m2", githubLogin="octo", traits={"email": "Octo@Example.com"})))
     assert (row["email"], row["github_login"]) == ("octo@example.com", "octo")
+
+
+def test_checked_json_is_typed_as_json_without_copying() -> None:
+    rows = pa.table({"properties": ['{"a":1}', None], "message_id": ["m1", "m2"]})
+    checked = as_checked_json(rows)
+    assert checked.schema.field("properties").type == pa.json_()
+    assert checked.column("properties").chunk(0).storage.equals(rows.column("properties").chunk(0))
+    assert checked.column("message_id").type == pa.string()
+    assert as_checked_json(checked).equals(checked)  # already typed: unchanged

@@ -162,10 +162,24 @@ def simulate_sales(
                         base=opportunity.amount,
                     )
                 )
+    _unique_keys(out.opportunities)
     if any(d.won and d.closed for d in out.opportunities) or build_days:
         account.in_crm = account.in_crm or bool(out.opportunities)
     _subscriptions(g, account, devs, out)
     return out
+
+
+def _unique_keys(opportunities: list[Opportunity]) -> None:
+    """Two opportunities of one kind opened the same day (a bottom-up and a top-down
+    start, rare but certain among 20,000 accounts) get distinct CRM ids."""
+    seen: set[str] = set()
+    for opportunity in opportunities:
+        key, n = opportunity.key, 1
+        while key in seen:
+            n += 1
+            key = f"{opportunity.key}-{n}"
+        opportunity.key = key
+        seen.add(key)
 
 
 def _open_opportunity(

@@ -95,11 +95,14 @@ def prepare(
     max_event_bytes: int = 32 * 1024,
     correct_clock_skew: bool = True,
     batch_id: str | None = None,
+    read_traits: bool = True,
 ) -> Prepared:
     """Validate and normalise Segment-shaped rows into ``events`` rows.
 
     Per-event problems reject only that event (as Segment's batch endpoint does); the
-    others are kept.
+    others are kept. ``read_traits=False`` says the caller has already put the email and
+    GitHub login found in ``traits`` and ``context.traits`` into ``email`` and
+    ``githubLogin`` (the file reader does, column-wise), so the JSON is not searched again.
     """
     received = received_at or datetime.now(UTC)
     table = conform(raw)
@@ -113,12 +116,15 @@ def prepare(
     # on its own: a forum export names the email and its profile the GitHub login.
     # A group call's traits describe the group (the account), never the person.
     person = pc.not_equal(kind, "group")
-    trait_email, trait_github = _trait_identities(
-        col("traits"),
-        col("context"),
-        pc.and_(pc.is_null(col("email")), person),
-        pc.and_(pc.is_null(col("githubLogin")), person),
-    )
+    if read_traits:
+        trait_email, trait_github = _trait_identities(
+            col("traits"),
+            col("context"),
+            pc.and_(pc.is_null(col("email")), person),
+            pc.and_(pc.is_null(col("githubLogin")), person),
+        )
+    else:
+        trait_email = trait_github = pa.nulls(n, pa.string())
     email = normalise_email_column(pc.coalesce(col("email"), trait_email))
     github = normalise_github_column(pc.coalesce(col("githubLogin"), trait_github))
     has_identity = pc.or_(pc.is_valid(user_id), pc.is_valid(anonymous_id))
@@ -205,6 +211,26 @@ def prepare(
     if rejected:
         rows = rows.filter(ok)
     return Prepared(rows=rows, rejected=rejected)
+
+
+#: Columns of ``events`` holding JSON objects.
+JSON_COLUMNS = ("properties", "traits", "context")
+
+
+def as_checked_json(rows: pa.Table) -> pa.Table:
+    """``rows`` with the JSON columns typed as Arrow's JSON extension (no copy).
+
+    DuckDB stores such a column as JSON without parsing every value again to validate it,
+    so this is only for text that was already parsed as JSON objects (the file reader's);
+    PostgreSQL checks JSONB input whatever the Arrow type says.
+    """
+    for name in JSON_COLUMNS:
+        index = rows.schema.get_field_index(name)
+        if index < 0 or rows.schema.field(name).type != pa.string():
+            continue
+        chunks = [pa.ExtensionArray.from_storage(pa.json_(), c) for c in rows.column(index).chunks]
+        rows = rows.set_column(index, name, pa.chunked_array(chunks, pa.json_()))
+    return rows
 
 
 #: Longest value each text field may have (the store's column widths).

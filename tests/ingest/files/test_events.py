@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.errors import StoreError
 from devfunnel.ingest.files.events import import_events
 from devfunnel.ingest.files.load import import_file
 from devfunnel.store import Store
@@ -129,3 +132,67 @@ def test_large_files_are_loaded_in_chunks_with_progress(
     with store.read() as conn:
         batches = conn.execute(sa.select(ingest_batches.c.event_count)).scalars().all()
     assert sorted(batches) == [5, 10, 10]
+
+
+def test_a_failing_chunk_leaves_earlier_chunks_stored_and_nothing_of_itself(
+    store: Store, settings: Settings, tmp_path: Path, monkeypatch: Any
+) -> None:
+    path = tmp_path / "fails.jsonl"
+    body = "\n".join(
+        line(type="track", event="E", userId=f"u{n}", messageId=f"m{n:02}") for n in range(30)
+    )
+    path.write_text(body + "\n")
+    real = Store.append
+    calls: list[str] = []
+
+    def append_then_fail(self: Store, conn: Any, table: Any, rows: Any, **kw: Any) -> int:
+        inserted = real(self, conn, table, rows, **kw)
+        calls.append(table.name)
+        if table.name == "events" and calls.count("events") == 2:
+            raise StoreError("disk full", database=self.describe())
+        return inserted
+
+    monkeypatch.setattr(Store, "append", append_then_fail)
+    before = threading.active_count()
+    with pytest.raises(StoreError, match="disk full"):
+        import_events(store, settings, path, chunk_rows=10)
+    assert threading.active_count() == before  # the pipeline's threads have stopped
+    assert sorted(r["message_id"] for r in stored(store)) == [f"m{n:02}" for n in range(10)]
+    with store.read() as conn:
+        batches = conn.execute(sa.select(ingest_batches.c.event_count)).scalars().all()
+    assert batches == [10]
+
+
+def test_group_traits_name_no_person(store: Store, settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "group.jsonl"
+    path.write_text(
+        "\n".join([
+            line(type="group", userId="u1", groupId="g1", messageId="g",
+                 traits={"email": "billing@initech.com", "github": "initech"}),
+            line(type="identify", userId="u1", messageId="i",
+                 traits={"email": "Ann@Initech.com", "githubLogin": "@Ann"}),
+            line(type="track", event="E", anonymousId="a1", messageId="t",
+                 context={"traits": {"email": "bob@initech.com", "github": "bob"}}),
+        ]) + "\n"
+    )  # fmt: skip
+    report = import_file(store, settings, "events", path)
+    assert (report.created, report.rejects) == (3, [])
+    rows = {r["message_id"]: r for r in stored(store)}
+    assert (rows["g"]["email"], rows["g"]["github_login"]) == (None, None)
+    assert rows["g"]["traits"] == {"email": "billing@initech.com", "github": "initech"}
+    assert (rows["i"]["email"], rows["i"]["github_login"]) == ("ann@initech.com", "ann")
+    assert (rows["t"]["email"], rows["t"]["github_login"]) == ("bob@initech.com", "bob")
+    assert rows["t"]["identity_key"] == "email:bob@initech.com"
+
+
+def test_repeats_across_chunks_of_a_fresh_file_are_stored_once(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "repeats.jsonl"
+    ids = [f"m{n}" for n in range(12)] + ["m3", "m11", "m12"]  # repeats land in chunk 2
+    path.write_text(
+        "\n".join(line(type="track", event="E", userId="u", messageId=i) for i in ids) + "\n"
+    )
+    report = import_events(store, settings, path, chunk_rows=5)
+    assert (report.created, report.duplicates) == (13, 2)
+    assert sorted(r["message_id"] for r in stored(store)) == sorted(set(ids))

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import Queue
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import duckdb
 import orjson
@@ -36,7 +37,8 @@ from devfunnel.errors import ValidationError
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.files.formats import open_binary
 from devfunnel.ingest.files.report import FileReport, Progress, Reject, no_progress
-from devfunnel.ingest.prepare import SEGMENT_FIELDS, prepare
+from devfunnel.ingest.files.seen import SeenIds
+from devfunnel.ingest.prepare import SEGMENT_FIELDS, Prepared, as_checked_json, prepare
 from devfunnel.store import Store
 from devfunnel.store.schema.events import events
 
@@ -91,6 +93,7 @@ def import_events(
         stack.callback(parser.close)
         parser.execute("SET TimeZone = 'UTC'")
         load = _Loader(store, settings, source, conn, tally, progress, total)
+        stack.callback(load.close)
         try:
             if _starts_with_bom(path):
                 raise _ReaderGaveUp
@@ -126,43 +129,57 @@ class _Loader:
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: Message ids of this file stored so far, while the source had nothing stored before:
     #: then a chunk without repeats needs no lookup in the store to know it is new.
-    seen: set[str] | None = None
+    seen: SeenIds | None = None
 
     def __post_init__(self) -> None:
         with self.store.read() as conn:
             stored = conn.execute(
                 sa.select(events.c.source).where(events.c.source == self.source).limit(1)
             ).first()
-        self.seen = set() if stored is None else None
+        self.seen = SeenIds() if stored is None else None
+
+    def close(self) -> None:
+        if self.seen is not None:
+            self.seen.close()
 
     def run(self, batches: Iterator[pa.RecordBatch], line_map: list[int] | None) -> None:
+        """Read, prepare and store chunks as a pipeline: the next chunk is read and
+        prepared (DuckDB and Arrow's kernels work without the GIL) while this one is
+        stored, so on two cores the three steps overlap."""
         seen = 0
-        for batch in _prefetched(batches):
-            rejects = self._chunk(batch)
-            if line_map is None:
-                first = self.tally.first_pass_rows
-                self.tally.by_index += [(first + i, why) for i, why in rejects]
-                self.tally.first_pass_rows += batch.num_rows
-            else:
-                self.tally.by_line += [(line_map[seen + i], why) for i, why in rejects]
-            seen += batch.num_rows
-            self.tally.rows += batch.num_rows
-            done = self.tally.rows
-            self.progress(done, max(self.total, done) if self.total else None)
+        reading = _prefetched(batches)
+        preparing = _prefetched(self._prepare(batch) for batch in reading)
+        try:
+            for chunk in preparing:
+                self._store(chunk)
+                if line_map is None:
+                    first = self.tally.first_pass_rows
+                    self.tally.by_index += [(first + i, why) for i, why in chunk.rejects]
+                    self.tally.first_pass_rows += chunk.rows
+                else:
+                    self.tally.by_line += [(line_map[seen + i], why) for i, why in chunk.rejects]
+                seen += chunk.rows
+                self.tally.rows += chunk.rows
+                done = self.tally.rows
+                self.progress(done, max(self.total, done) if self.total else None)
+        finally:
+            # In this order: the preparing thread is the one pulling from the reader.
+            preparing.close()
+            reading.close()
 
     def _all_new(self, rows: pa.Table) -> bool:
         """Whether no row of this chunk can be a replay (checked in memory)."""
         if self.seen is None:
             return False
-        ids = rows.column("message_id").to_pylist()
-        if not _all_new_ids(ids, self.seen):
+        if not self.seen.add_if_all_new(rows.column("message_id")):
+            self.close()
             self.seen = None  # repeats in the file: let the store check from here on
             return False
-        self.seen.update(ids)
         return True
 
-    def _chunk(self, batch: pa.RecordBatch) -> list[tuple[int, str]]:
-        """Store one chunk; return (position in chunk, reason) for each row refused."""
+    def _prepare(self, batch: pa.RecordBatch) -> _Chunk:
+        """Validate one chunk (no store access): the rows to store and, by position in
+        the chunk, the rows refused. Runs on the pipeline's thread, chunks in order."""
         problem = batch.column("__problem")
         table = pa.Table.from_batches([batch]).drop_columns(["__problem"])
         rejects: list[tuple[int, str]] = []
@@ -178,55 +195,98 @@ class _Loader:
             received_at=self.received,
             max_event_bytes=self.settings.ingest.max_event_bytes,
             correct_clock_skew=False,
+            read_traits=False,
         )
         for refused in prepared.rejected:
             index = kept[refused.index].as_py() if kept is not None else refused.index
             rejects.append((index, refused.reason))
-        if prepared.rows.num_rows:
-            result = append_events(
-                self.store,
-                prepared,
-                source=self.source,
-                conn=self.conn,
-                known_new=self._all_new(prepared.rows),
-            )
-            self.tally.inserted += result.inserted
-            self.tally.duplicates += result.duplicates
-        return rejects
+        rejects.sort()
+        if not prepared.rows.num_rows:
+            return _Chunk(batch.num_rows, rejects, None, known_new=False)
+        # The reader parsed every JSON value and refused all but objects.
+        prepared.rows = as_checked_json(prepared.rows)
+        return _Chunk(batch.num_rows, rejects, prepared, known_new=self._all_new(prepared.rows))
+
+    def _store(self, chunk: _Chunk) -> None:
+        """Append one prepared chunk in its own transaction (or the dry run's)."""
+        if chunk.prepared is None:
+            return
+        result = append_events(
+            self.store,
+            chunk.prepared,
+            source=self.source,
+            conn=self.conn,
+            known_new=chunk.known_new,
+        )
+        self.tally.inserted += result.inserted
+        self.tally.duplicates += result.duplicates
 
 
-def _all_new_ids(ids: list[str], seen: set[str]) -> bool:
-    return len(set(ids)) == len(ids) and seen.isdisjoint(ids)
+@dataclass
+class _Chunk:
+    """A chunk read and validated, waiting to be stored."""
+
+    rows: int
+    rejects: list[tuple[int, str]]
+    prepared: Prepared | None
+    known_new: bool
 
 
-def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Read the next chunk while the current one is stored: DuckDB parses without the
-    GIL, so on two cores reading and storing overlap."""
-    queue: Queue[pa.RecordBatch | Exception | None] = Queue(maxsize=1)
+_T = TypeVar("_T")
+
+
+def _prefetched(items: Iterator[_T]) -> Generator[_T, None, None]:
+    """Produce the next item on a thread while the caller works on this one.
+
+    When the caller stops early (an error while storing) and closes this generator, the
+    thread is told to stop and is waited for: it finishes at most the item in hand.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put((kind, value), timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
-            for batch in batches:
-                queue.put(batch)
-        except Exception as exc:  # noqa: BLE001 - re-raised by the consumer below
-            queue.put(exc)
+            for item in items:
+                if not put("item", item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the consumer below
+            put("error", exc)
             return
-        queue.put(None)
+        put("end", None)
 
-    thread = threading.Thread(target=produce, name="jsonl-reader", daemon=True)
+    thread = threading.Thread(target=produce, name="jsonl-pipeline", daemon=True)
     thread.start()
     try:
-        while (item := queue.get()) is not None:
-            if isinstance(item, Exception):
-                raise item
-            yield item
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
     finally:
-        thread.join(timeout=0.1)
+        stop.set()
+        thread.join()
 
 
 def _query() -> str:
     """Segment columns, typed as ``prepare`` expects, plus ``__problem`` naming what is
-    wrong with a row that cannot become an event at all."""
+    wrong with a row that cannot become an event at all.
+
+    Each JSON value is parsed once, by the reader: the reader writes JSON values back
+    minified, so an object is exactly a value whose text starts with ``{``, and identities
+    are pulled from ``traits`` and ``context`` in one extraction per column, only from rows
+    whose text names such a key.
+    """
 
     def q(name: str) -> str:
         return '"' + name + '"'
@@ -236,12 +296,29 @@ def _query() -> str:
         "read_json(?, format = 'newline_delimited', ignore_errors = true, "
         f"maximum_object_size = 67108864, columns = {{{types}}})"
     )
+    texts = ", ".join(
+        f"CAST({q(n)} AS VARCHAR) AS {q(n)}" if n in _JSON else q(n) for n in SEGMENT_FIELDS
+    )
+    # A group call's traits describe the group (the account), never the person.
+    person = "lower(trim(\"type\")) IS DISTINCT FROM 'group'"
+    found = {}
+    for column in _JSON:
+        paths = [(n, p) for n, pairs in _IDENTITY_PATHS.items() for c, p in pairs if c == column]
+        if not paths:
+            continue
+        mentions = " OR ".join(f"contains({q(column)}, '{k}')" for k in ('"email"', '"github'))
+        listed = ", ".join(f"'{p}'" for _, p in paths)
+        found[column] = (
+            f"CASE WHEN {person} AND ({mentions}) "
+            f"THEN json_extract_string({q(column)}, [{listed}]) END AS __{column}"
+        )
+        for i, (name, _) in enumerate(paths, start=1):
+            found.setdefault(name, "")
+            found[name] += f", __{column}[{i}]"
     select = []
     for name in SEGMENT_FIELDS:
         if name in _TIMES:
             select.append(f"TRY_CAST({q(name)} AS TIMESTAMPTZ) AS {q(name)}")
-        elif name in _JSON:
-            select.append(f"CAST({q(name)} AS VARCHAR) AS {q(name)}")
         elif name == "messageId":
             # No messageId: derive one from the content, so a re-import is still a replay.
             parts = ", ".join(f"CAST({q(n)} AS VARCHAR)" for n in SEGMENT_FIELDS if n != name)
@@ -251,10 +328,7 @@ def _query() -> str:
             )
         elif name in _IDENTITY_PATHS:
             # Identities inside traits are read here, column-wise, not row by row later.
-            found = ", ".join(
-                f"json_extract_string({q(col)}, '{path}')" for col, path in _IDENTITY_PATHS[name]
-            )
-            select.append(f"COALESCE(NULLIF(TRIM({q(name)}), ''), {found}) AS {q(name)}")
+            select.append(f"COALESCE(NULLIF(TRIM({q(name)}), ''){found[name]}) AS {q(name)}")
         else:
             select.append(q(name))
     cases = [" AND ".join(f"{q(n)} IS NULL" for n in SEGMENT_FIELDS) + f" THEN '{_UNREADABLE}'"]
@@ -264,11 +338,15 @@ def _query() -> str:
         for n in _TIMES
     ]
     cases += [
-        f"{q(n)} IS NOT NULL AND json_type({q(n)}) <> 'OBJECT' THEN '{n} must be a JSON object'"
+        f"{q(n)} IS NOT NULL AND NOT starts_with({q(n)}, '{{') THEN '{n} must be a JSON object'"
         for n in _JSON
     ]
     problem = "CASE " + " ".join(f"WHEN {c}" for c in cases) + " END AS __problem"
-    return f"SELECT {', '.join(select)}, {problem} FROM {source}"
+    extracted = ", ".join(v for k, v in found.items() if k in _JSON)
+    return (
+        f"SELECT {', '.join(select)}, {problem} "
+        f"FROM (SELECT *, {extracted} FROM (SELECT {texts} FROM {source}))"
+    )
 
 
 _QUERY = _query()

@@ -141,6 +141,11 @@ class PostgresBackend:
 
 def _csv_chunks(rows: pa.Table, chunk_rows: int = 50_000) -> list[bytes]:
     """Arrow rows as PostgreSQL CSV: nulls unquoted and empty, strings quoted when needed."""
+    for index, column in enumerate(rows.columns):
+        if isinstance(column.type, pa.BaseExtensionType):
+            # Arrow's CSV writer takes plain types; the text of JSON is its storage.
+            storage = pa.chunked_array([c.storage for c in column.chunks], column.type.storage_type)
+            rows = rows.set_column(index, rows.schema.field(index).name, storage)
     out = []
     for start in range(0, rows.num_rows, chunk_rows):
         buffer = io.BytesIO()

@@ -1,0 +1,42 @@
+"""The benchmark runner's options and results files (the measurements themselves run in
+``make bench``, never in tests: no timing assertions here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from benchmarks.__main__ import parse_args
+from benchmarks.common import write_results
+
+
+def test_one_suite_backend_and_size_can_be_chosen() -> None:
+    args = parse_args(["demo", "--accounts", "20000", "--backend", "duckdb"])
+    assert (args.suites, args.backends, args.sizes) == (["demo"], ["duckdb"], [20000])
+    assert parse_args(["demo", "--scale", "1,10"]).sizes == [2000, 20000]
+    everything = parse_args([])
+    assert everything.suites == ["demo", "import_jsonl", "ingest_http"]
+    assert (everything.backends, everything.sizes) == (["duckdb", "postgresql"], [2000, 20000])
+
+
+@pytest.mark.parametrize(
+    "argv", [["bogus"], ["--backend", "sqlite"], ["--accounts", "many"], ["--scale", "0"]]
+)
+def test_bad_options_are_refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+
+
+def test_a_partial_run_replaces_only_its_own_rows(tmp_path: Path) -> None:
+    key = ("backend", "accounts")
+    write_results("demo", [{"backend": "duckdb", "accounts": 2000, "load_seconds": 40}], key,
+                  folder=tmp_path)  # fmt: skip
+    write_results("demo", [{"backend": "postgresql", "accounts": 2000, "load_seconds": 50}],
+                  key, folder=tmp_path)  # fmt: skip
+    path = write_results(
+        "demo", [{"backend": "duckdb", "accounts": 2000, "load_seconds": 39}], key, folder=tmp_path
+    )
+    rows = json.loads(path.read_text())["rows"]
+    assert [(r["backend"], r["load_seconds"]) for r in rows] == [("duckdb", 39), ("postgresql", 50)]
+    assert all("load_average" in r and "measured_at" in r for r in rows)
