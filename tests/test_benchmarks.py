@@ -16,7 +16,7 @@ def test_one_suite_backend_and_size_can_be_chosen() -> None:
     assert (args.suites, args.backends, args.sizes) == (["demo"], ["duckdb"], [20000])
     assert parse_args(["demo", "--scale", "1,10"]).sizes == [2000, 20000]
     everything = parse_args([])
-    assert everything.suites == ["demo", "import_jsonl", "ingest_http"]
+    assert everything.suites == ["demo", "import_jsonl", "ingest_http", "scores"]
     assert (everything.backends, everything.sizes) == (["duckdb", "postgresql"], [2000, 20000])
 
 
