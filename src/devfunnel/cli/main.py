@@ -9,7 +9,17 @@ from collections.abc import Sequence
 import typer
 
 from devfunnel import __version__
-from devfunnel.cli import config_cmd, evaluate, identity_cmd, imports, keys, people, setup
+from devfunnel.cli import (
+    config_cmd,
+    evaluate,
+    identity_cmd,
+    imports,
+    keys,
+    model_cmd,
+    people,
+    qualification_cmd,
+    setup,
+)
 from devfunnel.cli.errors import report
 from devfunnel.errors import DevfunnelError
 
@@ -29,6 +39,8 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(imports.app, name="import")
 app.add_typer(people.app, name="people")
 app.add_typer(identity_cmd.app, name="identity")
+app.add_typer(qualification_cmd.app, name="qualification")
+app.add_typer(model_cmd.app, name="model")
 
 
 def _version(value: bool) -> None:

@@ -15,7 +15,15 @@ from devfunnel.config import Settings
 from devfunnel.store import Store
 from devfunnel.web import problems
 from devfunnel.web.pages import home
-from devfunnel.web.routes import accounts, health, intake, people, summary, webhooks
+from devfunnel.web.routes import (
+    accounts,
+    health,
+    intake,
+    people,
+    qualification,
+    summary,
+    webhooks,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -60,5 +68,6 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(people.router)
     app.include_router(accounts.router)
+    app.include_router(qualification.router)
     app.include_router(home.router)
     return app

@@ -13,6 +13,7 @@ from devfunnel.config import Settings
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
+from devfunnel.scoring.success.schedule import retrain_if_due
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 from devfunnel.store.schema.identity import people
@@ -26,6 +27,7 @@ class JobReport:
     batches: int = 0
     billing_events: int = 0
     matched: bool = False
+    success_model_trained: bool = False
 
     @property
     def busy(self) -> bool:
@@ -38,6 +40,7 @@ def run_pending(store: Store, settings: Settings, *, now: datetime | None = None
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
+    report.success_model_trained = retrain_if_due(store, settings, now=now)
     return report
 
 

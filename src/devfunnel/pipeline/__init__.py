@@ -1,0 +1,2 @@
+"""The sales pipeline: opportunities, stages and their gates, qualification, routing and
+handoffs."""

@@ -1,0 +1,1 @@
+"""Scores: journey stages, engagement, momentum, fit, grades and the success probability."""
