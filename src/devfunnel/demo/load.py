@@ -10,10 +10,12 @@ measures the product, not the generator.
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from datetime import time as day_start
 from typing import Any
 
 import orjson
@@ -28,6 +30,7 @@ from devfunnel.demo import truth, vocab
 from devfunnel.demo.company import generate_chunk
 from devfunnel.demo.sales import WIN_COEFFICIENTS
 from devfunnel.demo.world import World, build_world
+from devfunnel.errors import Conflict
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.append import append_events
@@ -44,9 +47,11 @@ from devfunnel.ingest.records.programs import (
     import_touchpoints,
 )
 from devfunnel.ingest.webhooks import github, stripe
+from devfunnel.scoring.success.schedule import refresh_all
 from devfunnel.store import Store
 from devfunnel.worker.jobs import record_match_run
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 CHUNK_ACCOUNTS = 250
 
@@ -149,6 +154,7 @@ def load_demo(
         # Touchpoint lists name identities too; resolve them like any other signal.
         ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
         ("match people", lambda: _match(store, settings)),
+        ("success model", lambda: _success(store, settings, as_of)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
@@ -259,6 +265,17 @@ def _match(store: Store, settings: Settings) -> None:
     """Probabilistic matching, as the worker would run it once the data is in."""
     run_matching(store, settings)
     record_match_run(store, datetime.now(UTC))
+
+
+def _success(store: Store, settings: Settings, as_of: date) -> None:
+    """Technical validations of open opportunities and the success model, as of the end of
+    the demo's history (a small demo may close too few deals to train on)."""
+    try:
+        refresh_all(
+            store, settings, now=datetime.combine(as_of, day_start(), tzinfo=UTC), trained_by="demo"
+        )
+    except Conflict as exc:
+        log.info("demo: no success model: %s", exc.detail)
 
 
 def _quotas(world: World) -> list[dict[str, Any]]:

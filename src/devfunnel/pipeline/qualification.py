@@ -267,6 +267,7 @@ def _audited(element: str, row: Mapping[Any, Any] | None) -> dict[str, Any] | No
         "evidence": row.get("evidence"),
         "evidence_url": row.get("evidence_url"),
         "contact_id": str(row["contact_id"]) if row.get("contact_id") else None,
+        "updated_at": row["updated_at"].isoformat() if row.get("updated_at") else None,
     }
 
 
@@ -276,8 +277,8 @@ def scores_as_of(
     """Each opportunity's scores as they stood at a moment.
 
     An element counts at moment T from the latest of: its current row, if last updated by
-    T; an audited change made by T. Anything recorded later (an import today of a deal
-    closed last year) is not known at T.
+    T; an audited change made by T (at the time the change states, else when audited).
+    Anything recorded later (an import today of a deal closed last year) is not known at T.
     """
     wanted = list(moments)
     ids = sorted({opp for opp, _ in wanted})
@@ -298,9 +299,9 @@ def scores_as_of(
         ):
             after = change.after or {}
             if "element" in after and "score" in after:
-                history[change.entity_id].append(
-                    (change.occurred_at, str(after["element"]), int(after["score"]))
-                )
+                stated = after.get("updated_at")
+                when = datetime.fromisoformat(stated) if stated else change.occurred_at
+                history[change.entity_id].append((when, str(after["element"]), int(after["score"])))
     out: dict[tuple[uuid.UUID, datetime], dict[str, int]] = {}
     for opp, at in wanted:
         scores: dict[str, tuple[datetime, int]] = {}

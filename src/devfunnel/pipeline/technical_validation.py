@@ -101,7 +101,7 @@ def technical_fit(settings: Settings, signals: dict[str, float]) -> tuple[float,
             "breadth",
             round(30 * min(active / full_breadth, 1.0), 1),
             30,
-            f"{active:.0f} developers active in {window} days (full at {full_breadth})",
+            f"{_count(active, 'developer')} active in {window} days (full at {full_breadth})",
         ),
         FitReason(
             "depth",
@@ -113,24 +113,29 @@ def technical_fit(settings: Settings, signals: dict[str, float]) -> tuple[float,
             "usage",
             round(25 * min(math.log10(1 + volume) / 6, 1.0), 1),
             25,
-            f"{volume:,.0f} API calls in {window} days (full at 1,000,000)",
+            f"{_count(volume, 'API call')} in {window} days (full at 1,000,000)",
         ),
         FitReason(
             "built",
             round(20 * min(built / 3, 1.0), 1),
             20,
-            f"{built:.0f} integrations enabled and SDKs installed (full at 3)",
+            f"{_count(built, 'integration or SDK', 'integrations and SDKs')} (full at 3)",
         ),
         FitReason(
             "blockers",
             -round(min(20.0, 4 * bursts + 3 * blockers), 1),
             20,
-            f"{bursts:.0f} API error burst days and {blockers:.0f} support tickets or "
-            f"GitHub issues in {window} days",
+            f"{_count(bursts, 'day')} with an API error burst and "
+            f"{_count(blockers, 'blocker', 'blockers')} (support tickets, GitHub issues) "
+            f"in {window} days",
         ),
     ]
     total = sum(r.points for r in reasons)
     return round(min(100.0, max(0.0, total)), 1), reasons
+
+
+def _count(n: float, one: str, many: str | None = None) -> str:
+    return f"{n:,.0f} {one if round(n) == 1 else (many or one + 's')}"
 
 
 def derive(
@@ -386,7 +391,8 @@ def _details(
     out: dict[uuid.UUID, dict[str, Any]] = {a: {} for a in account_ids}
 
     recent = acts.filter(acts.timestamp >= since, acts.persona != "business")
-    people = store.ibis().table("people").select("id", "name", "email")
+    people = store.ibis().table("people")
+    people = people.select(id=people.id.cast("string"), name=people.name, email=people.email)
     devs = (
         recent.group_by(["account", "person"])
         .aggregate(events=recent.count(), last_active=recent.timestamp.max())

@@ -35,8 +35,13 @@ def refresh_all(
     closed opportunities to train on (the technical validations are refreshed anyway)."""
     now = now or datetime.now(UTC)
     technical_validation.refresh(store, settings, now=now)
-    version = train(store, settings, now=now, trained_by=trained_by)
+    try:
+        version = train(store, settings, now=now, trained_by=trained_by)
+    except Conflict as exc:
+        _remember(store, now, exc.detail)
+        raise
     refresh_predictions(store, settings, version=version, now=now)
+    _remember(store, now, "trained")
     return version
 
 
@@ -52,12 +57,16 @@ def retrain_if_due(store: Store, settings: Settings, *, now: datetime | None = N
     every = timedelta(hours=settings.scoring.success_model_retrain_hours)
     if "at" in last and now - datetime.fromisoformat(last["at"]) < every:
         return False
-    outcome = "trained"
     try:
         refresh_all(store, settings, now=now, trained_by="worker")
     except Conflict as exc:
-        outcome = exc.detail
         log.info("success model not retrained: %s", exc.detail)
+        return False
+    return True
+
+
+def _remember(store: Store, now: datetime, outcome: str) -> None:
+    """Note when the model was last (re)trained or tried, so the worker waits."""
     with store.transaction() as conn:
         conn.execute(app_state.delete().where(app_state.c.key == STATE_KEY))
         conn.execute(
@@ -65,4 +74,3 @@ def retrain_if_due(store: Store, settings: Settings, *, now: datetime | None = N
                 key=STATE_KEY, value={"at": now.isoformat(), "outcome": outcome}, updated_at=now
             )
         )
-    return outcome == "trained"

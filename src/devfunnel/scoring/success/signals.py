@@ -65,6 +65,7 @@ SIGNALS: dict[str, str] = {
     "blockers": "support tickets, GitHub issues and other blocker activities in the window",
     "built": "integrations enabled and SDKs installed so far",
     "buyer_signals": "buyer-signal activities (meetings, pricing views, forms) in the window",
+    "buyer_signals_ever": "buyer-signal activities so far",
     "active_buyers": "business people active in the window",
     "contact_engagement": "decayed activity points of the moment's contact",
     "contact_active_days": "days the moment's contact was active in the window",
@@ -156,7 +157,7 @@ def activity_events(con: Any, settings: Settings) -> ir.Table:
     weight = ibis.cases(*[(joined.activity == i, float(a.weight)) for i, a in by_id.items()])
     buyer = [i for i, a in by_id.items() if a.buyer_signal]
     return joined.select(
-        person=joined.person,
+        person=joined.person.cast("string"),
         account=joined.account,
         persona=joined.persona,
         activity=joined.activity,
@@ -196,8 +197,8 @@ def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
     window = t.age < tv.window_days
     decay = (t.age * (-math.log(2) / scoring.half_life_days)).exp()
     metrics: dict[str, Any] = {
-        "persona": t.persona.arbitrary(),
-        "is_contact": (t.person.cast("string") == t.contact).any(),
+        "persona": t.persona.max(),  # one value per person; max() is portable
+        "is_contact": (t.person == t.contact).any(),
         "past": t.count(where=t.age.notnull()),
         "first_age": t.age.max(),
         "points": (t.weight * decay).sum(where=t.age < scoring.window_days),
@@ -209,6 +210,7 @@ def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
         "blockers": t.count(where=window & t.activity.isin(tv.blocker_activities)),
         "built": t.count(where=t.age.notnull() & t.activity.isin([b.activity for b in tv.built])),
         "buyer_signals": t.count(where=window & t.buyer_signal),
+        "buyer_signals_ever": t.count(where=t.age.notnull() & t.buyer_signal),
     }
     stage_met = []
     for s, stage in enumerate(settings.journey.stages):
@@ -285,6 +287,7 @@ def _account_signals(con: Any, settings: Settings, points: ir.Table) -> ir.Table
             blockers=p.blockers.sum(),
             built=p.built.sum(),
             buyer_signals=p.buyer_signals.sum(),
+            buyer_signals_ever=p.buyer_signals_ever.sum(),
             active_buyers=p.count(where=~dev & (p.recent > 0)),
             contact_engagement=p.points.max(where=p.is_contact),
             contact_active_days=p.active_days.max(where=p.is_contact),
