@@ -24,6 +24,8 @@ FOLDS = 5
 C = 0.5
 #: Contributions listed per prediction.
 TOP = 5
+#: The least (and 1 - the most) probability a prediction states.
+FLOOR = 0.001
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,12 @@ class SuccessModel:
         return standard
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities of winning, one per row."""
+        """Calibrated probabilities of winning, one per row, kept within
+        [``FLOOR``, 1 - ``FLOOR``]: no open deal is certain."""
         if len(x) == 0:
             return np.empty(0)
-        return np.asarray(self.calibrated.predict_proba(self._standard(x))[:, 1], dtype=float)
+        p = np.asarray(self.calibrated.predict_proba(self._standard(x))[:, 1], dtype=float)
+        return np.clip(p, FLOOR, 1 - FLOOR)
 
     def explain(self, x: np.ndarray, top: int = TOP) -> list[list[Contribution]]:
         """Per row, the ``top`` features by the size of their contribution, largest first.

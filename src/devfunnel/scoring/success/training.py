@@ -161,6 +161,10 @@ def fit_set(data: TrainingSet, names: dict[str, str]) -> estimator.SuccessModel:
             f"{counts['lost']} lost; at least {MIN_EACH_OUTCOME} of each are needed",
             **counts,
         )
+    return _fit(data, names)
+
+
+def _fit(data: TrainingSet, names: dict[str, str]) -> estimator.SuccessModel:
     return estimator.fit(
         data.x,
         data.y,
@@ -179,7 +183,7 @@ def cross_validated(data: TrainingSet, names: dict[str, str]) -> dict[str, Any]:
     for train, test in estimator.group_folds(data.groups):
         keep = np.zeros(len(data.y), dtype=bool)
         keep[train] = True
-        predicted[test] = fit_set(data.subset(keep), names).predict(data.x[test])
+        predicted[test] = _fit(data.subset(keep), names).predict(data.x[test])
     first = data.at_creation
     return {
         "auc": round(float(roc_auc_score(data.y, predicted)), 4),
