@@ -83,8 +83,10 @@ def test_training_is_deterministic_and_storage_round_trips(fitted: model.Success
 
 def test_folds_keep_each_group_together() -> None:
     groups = [g for g in "abcdefghij" for _ in range(3)]
-    folds = model.group_folds(groups)
+    outcomes = [i % 2 for i, g in enumerate("abcdefghij") for _ in range(3)]
+    folds = model.group_folds(groups, outcomes)
     assert len(folds) == model.FOLDS
     for train, test in folds:
         assert not {groups[i] for i in train} & {groups[i] for i in test}
+        assert {outcomes[i] for i in test} == {0, 1}
     assert sorted(i for _, test in folds for i in test) == list(range(len(groups)))

@@ -127,15 +127,20 @@ class SuccessModel:
         return model
 
 
-def group_folds(groups: Sequence[Any], folds: int = FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Deterministic folds that keep each group (an opportunity's snapshots) together."""
-    from sklearn.model_selection import GroupKFold
+def group_folds(
+    groups: Sequence[Any], y: Sequence[int], folds: int = FOLDS
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Deterministic folds that keep each group (an opportunity's snapshots) together and
+    hold about the same share of wins (fewer folds when one outcome is rare)."""
+    from sklearn.model_selection import StratifiedGroupKFold
 
     order = np.arange(len(groups))
     codes = {g: i for i, g in enumerate(sorted({str(g) for g in groups}))}
     labels = np.asarray([codes[str(g)] for g in groups])
-    splitter = GroupKFold(n_splits=min(folds, len(codes)))
-    return [(order[tr], order[te]) for tr, te in splitter.split(order, groups=labels)]
+    outcome = np.asarray(y, dtype=int)
+    rarest = min(len({labels[i] for i in order if outcome[i] == value}) for value in (0, 1))
+    splitter = StratifiedGroupKFold(n_splits=max(2, min(folds, rarest, len(codes))))
+    return [(order[tr], order[te]) for tr, te in splitter.split(order, outcome, groups=labels)]
 
 
 def fit(
@@ -158,7 +163,7 @@ def fit(
     calibrated = CalibratedClassifierCV(
         LogisticRegression(C=C, max_iter=2000),
         method="sigmoid",
-        cv=group_folds(groups),
+        cv=group_folds(groups, y),
         ensemble=False,
     )
     calibrated.fit((x - mean) / scale, np.asarray(y, dtype=int))

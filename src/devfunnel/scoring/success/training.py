@@ -180,7 +180,7 @@ def cross_validated(data: TrainingSet, names: dict[str, str]) -> dict[str, Any]:
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     predicted = np.zeros(len(data.y))
-    for train, test in estimator.group_folds(data.groups):
+    for train, test in estimator.group_folds(data.groups, data.y):
         keep = np.zeros(len(data.y), dtype=bool)
         keep[train] = True
         predicted[test] = _fit(data.subset(keep), names).predict(data.x[test])
