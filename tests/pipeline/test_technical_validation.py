@@ -75,6 +75,12 @@ def test_a_refresh_stores_only_changed_figures(
         fit = tv.latest_fit(conn, world.opportunity)
     assert len(rows) == 2
     assert {r.source for r in rows} == {"derived"}
+    # Stored rows name developers by id only; names and emails are read when shown.
+    with store.read() as conn:
+        stored = conn.execute(sa.select(technical_validations.c.built)).scalars().first()
+        first = tv.history(conn, world.opportunity)[-1]
+    assert "jane@acme.io" not in str(stored)
+    assert first.developers[0]["email"] == "jane@acme.io"
     assert current is not None
     assert current.validated_at == NOW + timedelta(days=60)
     assert fit == current.technical_fit == rows[-1].technical_fit

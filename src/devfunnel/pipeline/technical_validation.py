@@ -36,6 +36,7 @@ from devfunnel.ids import new_id
 from devfunnel.scoring.success.signals import Moment, activity_events, read_signals
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
+from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.pipeline import opportunities, technical_validations
 
 #: Most developers listed on a validation, most active first.
@@ -296,7 +297,8 @@ def confirm(
 
 def latest(conn: sa.Connection, opportunity_id: uuid.UUID) -> TechnicalValidation | None:
     """The opportunity's technical validation: its newest row."""
-    return _newest(conn, [opportunity_id]).get(opportunity_id)
+    found = _newest(conn, [opportunity_id]).get(opportunity_id)
+    return None if found is None else _named(conn, [found])[0]
 
 
 def latest_fit(conn: sa.Connection, opportunity_id: uuid.UUID) -> float | None:
@@ -315,7 +317,25 @@ def history(
         .order_by(t.validated_at.desc(), t.id.desc())
         .limit(limit)
     )
-    return [_from_row(row._mapping) for row in rows]
+    return _named(conn, [_from_row(row._mapping) for row in rows])
+
+
+def _named(
+    conn: sa.Connection, validations: list[TechnicalValidation]
+) -> list[TechnicalValidation]:
+    """Fill in developers' current names and emails: rows keep only person ids, so an
+    erased person leaves nothing personal behind in stored validations."""
+    ids = sorted({d["person_id"] for v in validations for d in v.developers})
+    names: dict[str, tuple[str | None, str | None]] = {}
+    p = people.c
+    for part in chunked(ids):
+        wanted = [uuid.UUID(i) for i in part]
+        for row in conn.execute(sa.select(p.id, p.name, p.email).where(p.id.in_(wanted))):
+            names[str(row.id)] = (row.name, row.email)
+    for v in validations:
+        for d in v.developers:
+            d["name"], d["email"] = names.get(d["person_id"], (None, None))
+    return validations
 
 
 def _newest(
@@ -340,7 +360,12 @@ def _insert(conn: sa.Connection, v: TechnicalValidation) -> uuid.UUID:
             opportunity_id=v.opportunity_id,
             account_id=v.account_id,
             active_developers=v.active_developers,
-            built={**v.built, "developers": v.developers},
+            built={
+                **v.built,
+                "developers": [
+                    {k: d[k] for k in ("person_id", "events", "last_active")} for d in v.developers
+                ],
+            },
             api_volume_30d=v.api_volume_30d,
             blockers=v.blockers,
             technical_fit=v.technical_fit,

@@ -69,7 +69,8 @@ class SuccessModel:
         if len(x) == 0:
             return np.empty(0)
         p = np.asarray(self.calibrated.predict_proba(self._standard(x))[:, 1], dtype=float)
-        return np.clip(p, FLOOR, 1 - FLOOR)
+        bounded: np.ndarray = np.clip(p, FLOOR, 1 - FLOOR)
+        return bounded
 
     def explain(self, x: np.ndarray, top: int = TOP) -> list[list[Contribution]]:
         """Per row, the ``top`` features by the size of their contribution, largest first.
@@ -128,7 +129,7 @@ class SuccessModel:
 
 
 def group_folds(
-    groups: Sequence[Any], y: Sequence[int], folds: int = FOLDS
+    groups: Sequence[Any], y: Sequence[int] | np.ndarray, folds: int = FOLDS
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Deterministic folds that keep each group (an opportunity's snapshots) together and
     hold about the same share of wins (fewer folds when one outcome is rare)."""
