@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from devfunnel.config import Settings
 from devfunnel.demo.load import load_demo
-from devfunnel.store import Store
+from devfunnel.store import Store, migrate
 from devfunnel.web.app import create_app
 
 
@@ -25,7 +25,7 @@ def test_health_names_the_backend_and_schema(client: TestClient, store: Store) -
     body = client.get("/api/v1/health").json()
     assert body["status"] == "ok"
     assert body["backend"] == store.kind
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == migrate.head_revision()
 
 
 def test_summary_counts_what_is_stored(client: TestClient, store: Store) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -46,6 +46,14 @@ class BuiltActivity(BaseModel):
     property: Annotated[str, Field(min_length=1, max_length=100)]
 
 
+def _default_built() -> list[Any]:
+    """As the shipped file writes it (tables; validated into BuiltActivity)."""
+    return [
+        {"activity": "integration_enabled", "property": "integration"},
+        {"activity": "sdk_installed", "property": "language"},
+    ]
+
+
 class TechnicalValidationSettings(BaseModel):
     """Which activity types a technical validation reads, and over what window.
 
@@ -68,12 +76,7 @@ class TechnicalValidationSettings(BaseModel):
         default_factory=lambda: ["support_ticket", "github_issue"]
     )
     #: What developers built: activities and the event property naming what was built.
-    built: list[BuiltActivity] = Field(
-        default_factory=lambda: [
-            BuiltActivity(activity="integration_enabled", property="integration"),
-            BuiltActivity(activity="sdk_installed", property="language"),
-        ]
-    )
+    built: list[BuiltActivity] = Field(default_factory=lambda: _default_built())
 
     def activity_ids(self) -> list[tuple[str, str]]:
         """Every activity id named here, with the key that names it."""
