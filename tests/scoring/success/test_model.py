@@ -90,3 +90,8 @@ def test_folds_keep_each_group_together() -> None:
         assert not {groups[i] for i in train} & {groups[i] for i in test}
         assert {outcomes[i] for i in test} == {0, 1}
     assert sorted(i for _, test in folds for i in test) == list(range(len(groups)))
+
+
+def test_explanations_show_counts_not_their_logarithms() -> None:
+    assert model._shown("log_amount", math.log1p(40_000)) == pytest.approx(40_000)
+    assert model._shown("stage_probability", 0.25) == 0.25

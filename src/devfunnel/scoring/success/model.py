@@ -31,7 +31,7 @@ FLOOR = 0.001
 @dataclass(frozen=True)
 class Contribution:
     """One feature's share of a prediction, in calibrated log-odds (positive: raises the
-    chance of winning)."""
+    chance of winning), and the feature's value (a count or amount, not its logarithm)."""
 
     feature: str
     label: str
@@ -89,7 +89,7 @@ class SuccessModel:
                     Contribution(
                         self.features[j],
                         self.labels[j],
-                        round(float(row[j]), 4),
+                        _shown(self.features[j], float(row[j])),
                         round(float(contributions[j]), 4),
                     )
                     for j in order[:top]
@@ -126,6 +126,11 @@ class SuccessModel:
         if not isinstance(model, SuccessModel):
             raise TypeError("stored estimator is not a SuccessModel")
         return model
+
+
+def _shown(feature: str, value: float) -> float:
+    """The value as people count it: ``log_*`` features are ``log1p`` of a count or amount."""
+    return round(float(np.expm1(value)) if feature.startswith("log_") else value, 4)
 
 
 def group_folds(
