@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -10,8 +11,10 @@ from rich.table import Table
 
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
+from devfunnel.errors import Conflict
 from devfunnel.evaluate.identity import evaluate_identity
 from devfunnel.evaluate.pqa import demo_as_of, demo_date, evaluate_pqa
+from devfunnel.evaluate.success import AUC_GAP, evaluate_success
 
 #: The targets each figure is measured against.
 TARGETS = {"identity.precision": 0.99, "identity.recall": 0.95, "identity.account_accuracy": 0.98}
@@ -22,15 +25,23 @@ def evaluate(
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Measure identity resolution and PQA quality (and later models) against the demo's
-    truth."""
+    """Measure identity resolution, PQA quality and the success-probability model against
+    the demo's truth."""
     settings = settings_for(db, config)
+    success: dict[str, Any] | None = None
     with open_store(settings) as store:
         identity = evaluate_identity(store)
         pqa = evaluate_pqa(store, settings, demo_as_of(demo_date(store)))
+        try:
+            waiting = nullcontext() if as_json else console.status("Testing the success model")
+            with waiting:
+                success = evaluate_success(store, settings).as_dict()
+        except Conflict as exc:  # too few closed opportunities in a small demo
+            success = {"error": exc.detail}
     document: dict[str, Any] = {
         "identity": identity.as_dict(),
         "pqa": pqa.as_dict(),
+        "success_model": success,
         "thresholds": {
             "auto_merge_probability": settings.identity.auto_merge_probability,
             "review_probability": settings.identity.review_probability,
@@ -62,3 +73,34 @@ def evaluate(
         f"{identity.account_unknowable:,} at an account no signal names, left out of "
         "account accuracy."
     )
+    _success(document["success_model"])
+
+
+def _success(success: dict[str, Any]) -> None:
+    if "error" in success:
+        console.print(f"Success model not evaluated: {success['error']}")
+        return
+    auc, brier = success["auc"], {"model": success["brier"], **success["brier_references"]}
+    table = Table("success probability", "AUC", "Brier", title="Held-out closed opportunities")
+    for name in ("model", "ceiling", "stage_only", "naive_bayes"):
+        table.add_row(name, f"{auc[name]:.4f}", f"{brier[name]:.4f}")
+    console.print(table)
+    met = success["targets"]
+    console.print(
+        f"Target AUC within {AUC_GAP} of the ceiling: "
+        f"{'met' if met['auc_within_gap_of_ceiling'] else 'not met'} "
+        f"(gap {auc['ceiling'] - auc['model']:.4f}); above stage only: "
+        f"{'yes' if met['auc_above_stage_only'] else 'no'}; above naive Bayes: "
+        f"{'yes' if met['auc_above_naive_bayes'] else 'no'}."
+    )
+    counts = success["counts"]
+    console.print(
+        f"{counts['opportunities']:,} closed opportunities ({counts['won']:,} won, "
+        f"{counts['lost']:,} lost), {success['split']}."
+    )
+    calibration = Table("predicted", "count", "mean predicted", "won", "true probability",
+                        title="Calibration")  # fmt: skip
+    for row in success["calibration"]:
+        calibration.add_row(row["bin"], str(row["count"]), f"{row['predicted']:.3f}",
+                            f"{row['won']:.3f}", f"{row['true_probability']:.3f}")  # fmt: skip
+    console.print(calibration)

@@ -20,8 +20,10 @@ from devfunnel.cli import (
     imports,
     keys,
     leads_cmd,
+    model_cmd,
     opportunities_cmd,
     people,
+    qualification_cmd,
     setup,
 )
 from devfunnel.cli.errors import report
@@ -51,6 +53,8 @@ app.add_typer(leads_cmd.app, name="leads")
 app.add_typer(opportunities_cmd.app, name="opportunities")
 app.add_typer(handoffs_cmd.app, name="handoffs")
 app.add_typer(accounts_cmd.app, name="accounts")
+app.add_typer(qualification_cmd.app, name="qualification")
+app.add_typer(model_cmd.app, name="model")
 
 
 def _version(value: bool) -> None:

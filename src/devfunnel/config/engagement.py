@@ -191,6 +191,8 @@ class ScoringSettings(BaseModel):
     grades: GradeBands = Field(default_factory=GradeBands)
     #: Accounts are graded against others with the same value of this firmographic field.
     peer_group_by: Literal["segment", "region", "industry", "none"] = "segment"
+    #: The worker retrains the success-probability model when the newest is this old.
+    success_model_retrain_hours: Annotated[int, Field(ge=1)] = 24
 
 
 class IcpRule(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -35,6 +35,55 @@ class QualificationSettings(BaseModel):
         for name in value:
             check_choice("qualification framework", name, list(QUALIFICATION_FRAMEWORKS))
         return value
+
+
+class BuiltActivity(BaseModel):
+    """An activity that shows something was built, and the event property naming it."""
+
+    model_config = Strict
+
+    activity: SnakeId
+    property: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _default_built() -> list[Any]:
+    """As the shipped file writes it (tables; validated into BuiltActivity)."""
+    return [
+        {"activity": "integration_enabled", "property": "integration"},
+        {"activity": "sdk_installed", "property": "language"},
+    ]
+
+
+class TechnicalValidationSettings(BaseModel):
+    """Which activity types a technical validation reads, and over what window.
+
+    Activity type ids refer to ``[[activity_types]]``; they are checked once the whole
+    configuration is read.
+    """
+
+    model_config = Strict
+
+    #: Days of activity that count as recent (active developers, API volume, blockers).
+    window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    #: The activity whose ``value_property`` is API volume (calls).
+    usage_activity: SnakeId = "api_usage"
+    #: The activity whose ``value_property`` counts API errors.
+    error_activity: SnakeId = "api_error"
+    #: API errors in one day at one account that count as an error burst (a blocker).
+    error_burst: Annotated[int, Field(ge=1)] = 10
+    #: Activities that show a developer is stuck (support tickets, GitHub issues).
+    blocker_activities: list[SnakeId] = Field(
+        default_factory=lambda: ["support_ticket", "github_issue"]
+    )
+    #: What developers built: activities and the event property naming what was built.
+    built: list[BuiltActivity] = Field(default_factory=lambda: _default_built())
+
+    def activity_ids(self) -> list[tuple[str, str]]:
+        """Every activity id named here, with the key that names it."""
+        named = [("usage_activity", self.usage_activity), ("error_activity", self.error_activity)]
+        named += [("blocker_activities", a) for a in self.blocker_activities]
+        named += [("built", b.activity) for b in self.built]
+        return named
 
 
 class ExitCriteria(BaseModel):

@@ -32,6 +32,7 @@ from devfunnel.config.sales import (
     PipelineSettings,
     QualificationSettings,
     RoutingSettings,
+    TechnicalValidationSettings,
 )
 from devfunnel.config.success import CommissionSettings, HealthSettings
 
@@ -54,6 +55,9 @@ class Settings(BaseModel):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     icp: IcpSettings
     qualification: QualificationSettings = Field(default_factory=QualificationSettings)
+    technical_validation: TechnicalValidationSettings = Field(
+        default_factory=TechnicalValidationSettings
+    )
     pipeline: PipelineSettings
     forecast: ForecastSettings
     routing: RoutingSettings
@@ -107,6 +111,16 @@ def cross_reference_problems(settings: Settings) -> list[Problem]:
                             f"unknown activity type; defined: {', '.join(activity_ids)}",
                         )
                     )
+
+    for key, activity_id in settings.technical_validation.activity_ids():
+        if activity_id not in activity_ids:
+            problems.append(
+                Problem(
+                    ("technical_validation", key),
+                    activity_id,
+                    f"unknown activity type; defined: {', '.join(activity_ids)}",
+                )
+            )
 
     stage_ids = settings.journey.stage_ids()
     for section in ("pqa", "pql"):

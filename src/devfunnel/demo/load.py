@@ -10,10 +10,12 @@ measures the product, not the generator.
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_start
 from typing import Any
 
 import orjson
@@ -28,6 +30,7 @@ from devfunnel.demo import truth, vocab
 from devfunnel.demo.company import generate_chunk
 from devfunnel.demo.sales import WIN_COEFFICIENTS
 from devfunnel.demo.world import World, build_world
+from devfunnel.errors import Conflict
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.append import append_events
@@ -46,9 +49,11 @@ from devfunnel.ingest.records.programs import (
 )
 from devfunnel.ingest.webhooks import github, stripe
 from devfunnel.pipeline.jobs import run_pipeline
+from devfunnel.scoring.success.schedule import refresh_all
 from devfunnel.store import Store
 from devfunnel.worker.jobs import record_match_run
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 CHUNK_ACCOUNTS = 250
 
@@ -156,6 +161,7 @@ def load_demo(
         # Touchpoint lists name identities too; resolve them like any other signal.
         ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
         ("match people", lambda: _match(store, settings)),
+        ("success model", lambda: _success(store, settings, as_of)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
@@ -299,6 +305,17 @@ def _pipeline(store: Store, settings: Settings, world: World, report: DemoReport
         "leads_unrouted": done.leads_unrouted, "sla_breaches": done.sla.breaches,
         "sla_escalations": done.sla.escalations, "handoffs_created": done.handoffs_created,
     }  # fmt: skip
+
+
+def _success(store: Store, settings: Settings, as_of: date) -> None:
+    """Technical validations of open opportunities and the success model, as of the end of
+    the demo's history (a small demo may close too few deals to train on)."""
+    try:
+        refresh_all(
+            store, settings, now=datetime.combine(as_of, day_start(), tzinfo=UTC), trained_by="demo"
+        )
+    except Conflict as exc:
+        log.info("demo: no success model: %s", exc.detail)
 
 
 def _quotas(world: World) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The sales pipeline: leads and their routing and speed-to-lead SLAs, opportunities and
-their stage moves under exit criteria, and handoffs between teams with packets assembled
-from data.
+their stage moves under exit criteria (``gates.py``), MEDDPICC/BANT qualification and
+technical validation, and handoffs between teams with packets assembled from data.
 
 Every function that changes a record takes the acting ``Principal`` (who is checked with
 ``admin.permissions`` and recorded in the audit log in the same transaction) and a

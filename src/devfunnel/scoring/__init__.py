@@ -1,1 +1,2 @@
-"""Engagement, momentum, fit, PQA/PQL and grades, each with its why."""
+"""Engagement, momentum, fit, PQA/PQL and grades, each with its why; the success
+probability of opportunities (``success/``)."""

@@ -25,6 +25,7 @@ from devfunnel.web.routes import (
     leads,
     opportunities,
     people,
+    qualification,
     routing,
     summary,
     webhooks,
@@ -92,4 +93,5 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(routing.router)
     app.include_router(opportunities.router)
     app.include_router(handoffs.router)
+    app.include_router(qualification.router)
     return app

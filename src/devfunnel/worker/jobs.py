@@ -16,6 +16,7 @@ from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.webhooks import stripe
 from devfunnel.pipeline.jobs import pipeline_if_due
+from devfunnel.scoring.success.schedule import retrain_if_due
 from devfunnel.scoring.updates import update_scores
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
@@ -37,6 +38,7 @@ class JobReport:
     pipeline_changes: int = 0
     #: Accounts rescored (incrementally after new events, or all once a day).
     scored_accounts: int = 0
+    success_model_trained: bool = False
 
     @property
     def busy(self) -> bool:
@@ -45,14 +47,16 @@ class JobReport:
 
 def run_pending(store: Store, settings: Settings, *, now: datetime | None = None) -> JobReport:
     """Process pending event batches and billing events once; match people when due;
-    rescore what changed; run the pipeline step (leads, routing, SLAs, handoffs) when due;
-    raise and deliver alerts; push CRM changes."""
+    rescore what changed; retrain the success model when due; run the pipeline step
+    (leads, routing, SLAs, handoffs) when due; raise and deliver alerts; push CRM
+    changes."""
     resolution = resolve_pending(store, settings)
     billing = stripe.apply_pending(store, settings)
     report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
     report.matched = match_if_due(store, settings, now=now)
     scored = update_scores(store, settings, now=now)
     report.scored_accounts = scored.accounts if scored else 0
+    report.success_model_trained = retrain_if_due(store, settings, now=now)
     pipeline = pipeline_if_due(store, settings, now=now)
     if pipeline is not None:
         report.pipeline_changes = (

@@ -1,6 +1,16 @@
 """The store's tables, one module per area; ``metadata`` holds them all for Alembic."""
 
-from devfunnel.store.schema import admin, comp, events, identity, pipeline, revenue, scores, success
+from devfunnel.store.schema import (
+    admin,
+    comp,
+    events,
+    identity,
+    pipeline,
+    predictions,
+    revenue,
+    scores,
+    success,
+)
 from devfunnel.store.schema.columns import foreign_keys_on_postgresql_only, metadata
 
 foreign_keys_on_postgresql_only(metadata)
@@ -12,6 +22,7 @@ __all__ = [
     "identity",
     "metadata",
     "pipeline",
+    "predictions",
     "revenue",
     "scores",
     "success",

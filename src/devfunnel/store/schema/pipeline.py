@@ -149,6 +149,10 @@ technical_validations = sa.Table(
     sa.Column("notes", sa.Text),
     sa.Column("validated_by", sa.Uuid),
     sa.Column("validated_at", Timestamp, nullable=False),
+    #: Points per component of the technical fit, so the number comes with its why.
+    sa.Column("fit_reasons", Json),
+    #: derived (computed from events) or person (confirmed, with notes, by someone).
+    sa.Column("source", sa.String(16), server_default="derived"),
 )  # fmt: skip
 
 handoffs = sa.Table(

@@ -1,0 +1,331 @@
+"""Developer signals of accounts as of given moments, computed set-wise with Ibis.
+
+Both the technical validation (signals as of now) and the success-probability model
+(signals as of each training snapshot) read developer evidence through :func:`read_signals`,
+so what a seller sees and what the model learned from are the same numbers. Every signal
+counts only events *before* the moment it is read at, so a model trained on them never sees
+what happened after its snapshot.
+
+Events are recognised as activities by ``[[activity_types]]`` (track names, page names or
+categories, case-insensitive), resolved to people through ``identities`` and to accounts
+through ``people.account_id``. Bots and internal staff are left out; people whose persona is
+``business`` count as buyers, everyone else as developers. One query runs for all moments
+at once: a moment is a ``(key, account_id, as_of)`` row joined to the account's events.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from devfunnel.config import Settings
+from devfunnel.store import Store
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+#: Channels whose activity makes a developer active (not sales, billing or support).
+DEVELOPER_CHANNELS = ("product", "docs", "github", "community", "events")
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """An account, and the time its signals are read as of; ``contact`` is a person whose
+    own engagement is read too (an opportunity's primary contact)."""
+
+    key: int
+    account_id: uuid.UUID
+    as_of: datetime
+    contact: uuid.UUID | None = None
+
+
+#: Every signal :func:`read_signals` returns, with what it means.
+SIGNALS: dict[str, str] = {
+    "developers": "developers seen at the account so far",
+    "active_developers": "developers active in the technical-validation window",
+    "learners": "developers at the journey's product-qualified stage or later",
+    "builders": "developers at the journey's opportunity stage or later",
+    "journey_stage": "the account's furthest journey stage (1 = first; 0 = none)",
+    "top_engagement": "decayed activity points of the most engaged developer",
+    "top_active_days": "days the most active developer was active in the window",
+    "using_100": "developers with at least 100 API calls in the window",
+    "using_1k": "developers with at least 1,000 API calls in the window",
+    "using_10k": "developers with at least 10,000 API calls in the window",
+    "engagement": "decayed activity points of all developers",
+    "api_volume": "API calls in the window",
+    "api_errors": "API errors in the window",
+    "error_bursts": "days in the window with an API error burst",
+    "blockers": "support tickets, GitHub issues and other blocker activities in the window",
+    "built": "integrations enabled and SDKs installed so far",
+    "buyer_signals": "buyer-signal activities (meetings, pricing views, forms) in the window",
+    "buyer_signals_ever": "buyer-signal activities so far",
+    "active_buyers": "business people active in the window",
+    "contact_engagement": "decayed activity points of the moment's contact",
+    "contact_active_days": "days the moment's contact was active in the window",
+    "contact_rate": "activities a day of the moment's contact since first seen (7 days or more)",
+}
+
+
+def read_signals(
+    store: Store, settings: Settings, moments: Sequence[Moment]
+) -> dict[int, dict[str, float]]:
+    """The signals of each moment's account as of its time, keyed by the moment's key.
+
+    A moment whose account has no recognised activity before its time gets all zeros.
+    """
+    if not moments:
+        return {}
+    import ibis
+
+    con = store.ibis()
+    points = ibis.memtable(
+        pa.table(
+            {
+                "key": pa.array([m.key for m in moments], pa.int64()),
+                "account": pa.array([str(m.account_id) for m in moments], pa.string()),
+                "as_of": pa.array([m.as_of for m in moments], pa.timestamp("us", tz="UTC")),
+                "contact": pa.array(
+                    [str(m.contact) if m.contact else None for m in moments], pa.string()
+                ),
+            }
+        )
+    )
+    rows = _account_signals(con, settings, points).to_pyarrow().to_pylist()
+    out = {m.key: dict.fromkeys(SIGNALS, 0.0) for m in moments}
+    for row in rows:
+        out[int(row.pop("key"))] = {
+            name: float(row.get(name) or 0.0) for name in SIGNALS if name != "error_bursts"
+        } | {"error_bursts": 0.0}
+    for key, bursts in _error_bursts(con, settings, points).items():
+        out[key]["error_bursts"] = bursts
+    paid = _paid(con, points)
+    stage_of_paid = _paid_stage(settings)
+    for key in paid:
+        if stage_of_paid:
+            out[key]["journey_stage"] = max(out[key]["journey_stage"], float(stage_of_paid))
+    return out
+
+
+def activity_events(con: Any, settings: Settings) -> ir.Table:
+    """Events recognised as activity types: person, account, persona, activity, channel,
+    weight, buyer signal, value (the activity's ``value_property``) and timestamp."""
+    import ibis
+
+    events = con.table("events")
+    kind, name = events.type, events.event.lower()
+    branches, values = [], []
+    names: set[str] = set()
+    for activity in settings.activity_types:
+        tracks = [t.lower() for t in activity.track]
+        pages = [p.lower() for p in activity.pages]
+        names.update(tracks + pages)
+        condition = ibis.literal(False)
+        if tracks:
+            condition = condition | ((kind == "track") & name.isin(tracks))
+        if pages:
+            condition = condition | (kind.isin(["page", "screen"]) & name.isin(pages))
+        branches.append((condition, activity.id))
+        if activity.value_property:
+            prop = events.properties[activity.value_property].unwrap_as("float64")
+            values.append((condition, prop))
+    recognised = events.filter(
+        events.type.isin(["track", "page", "screen"]), name.isin(sorted(names))
+    ).mutate(
+        activity=ibis.cases(*branches, else_=ibis.null("string")),
+        value=ibis.cases(*values, else_=ibis.null("float64")) if values else ibis.null("float64"),
+    )
+    identities = con.table("identities").select("key", "person_id")
+    people = con.table("people")
+    people = people.filter(
+        people.merged_into.isnull(),
+        people.account_id.notnull(),
+        ~people.is_bot,
+        ~people.is_internal,
+    ).select(person=people.id, account=people.account_id.cast("string"), persona=people.persona)
+    joined = recognised.join(identities, recognised.identity_key == identities.key).join(
+        people, identities.person_id == people.person
+    )
+    by_id = {a.id: a for a in settings.activity_types}
+    channel = ibis.cases(*[(joined.activity == i, a.channel) for i, a in by_id.items()])
+    weight = ibis.cases(*[(joined.activity == i, float(a.weight)) for i, a in by_id.items()])
+    buyer = [i for i, a in by_id.items() if a.buyer_signal]
+    return joined.select(
+        person=joined.person.cast("string"),
+        account=joined.account,
+        persona=joined.persona,
+        activity=joined.activity,
+        channel=channel,
+        weight=weight,
+        buyer_signal=joined.activity.isin(buyer) if buyer else ibis.literal(False),
+        value=joined.value,
+        properties=joined.properties,
+        timestamp=joined.timestamp,
+    )
+
+
+def _at_moments(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
+    """Each moment's account activity with its age in days at the moment; ``age`` is null
+    for events at or after the moment, so every measure that tests it ignores them.
+
+    (The test is not a WHERE clause on purpose: DuckDB would turn ``timestamp < as_of``
+    into an inequality join over all events before joining on the account.)
+    """
+    import ibis
+
+    acts = activity_events(con, settings)
+    joined = acts.join(points, acts.account == points.account)
+    seconds = joined.as_of.epoch_seconds().cast("float64") - joined.timestamp.epoch_seconds().cast(
+        "float64"
+    )
+    age = ibis.ifelse(joined.timestamp < joined.as_of, seconds / DAY, ibis.null("float64"))
+    return joined.mutate(age=age)
+
+
+def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
+    """One row per moment and person: engagement, windowed counts and journey stage."""
+    import ibis
+
+    t = _at_moments(con, settings, points)
+    tv, scoring = settings.technical_validation, settings.scoring
+    window = t.age < tv.window_days
+    decay = (t.age * (-math.log(2) / scoring.half_life_days)).exp()
+    metrics: dict[str, Any] = {
+        "persona": t.persona.max(),  # one value per person; max() is portable
+        "is_contact": (t.person == t.contact).any(),
+        "past": t.count(where=t.age.notnull()),
+        "first_age": t.age.max(),
+        "points": (t.weight * decay).sum(where=t.age < scoring.window_days),
+        "dev_recent": t.count(where=window & t.channel.isin(DEVELOPER_CHANNELS)),
+        "active_days": t.age.floor().nunique(where=window & t.channel.isin(DEVELOPER_CHANNELS)),
+        "recent": t.count(where=window),
+        "api_volume": t.value.sum(where=window & (t.activity == tv.usage_activity)),
+        "api_errors": t.value.sum(where=window & (t.activity == tv.error_activity)),
+        "blockers": t.count(where=window & t.activity.isin(tv.blocker_activities)),
+        "built": t.count(where=t.age.notnull() & t.activity.isin([b.activity for b in tv.built])),
+        "buyer_signals": t.count(where=window & t.buyer_signal),
+        "buyer_signals_ever": t.count(where=t.age.notnull() & t.buyer_signal),
+    }
+    stage_met = []
+    for s, stage in enumerate(settings.journey.stages):
+        met = []
+        for m, milestone in enumerate(stage.milestones):
+            if milestone.paid_plan:
+                continue
+            cond: Any = ibis.literal(False)
+            if milestone.activities:
+                cond = cond | t.activity.isin(milestone.activities)
+            if milestone.channels:
+                cond = cond | t.channel.isin(milestone.channels)
+            if milestone.window_days is not None:
+                cond = cond & (t.age < milestone.window_days)
+            else:
+                cond = cond & t.age.notnull()
+            name = f"m{s}_{m}"
+            metrics[f"{name}_n"] = t.count(where=cond)
+            metrics[f"{name}_w"] = (t.age / 7).floor().nunique(where=cond)
+            metrics[f"{name}_v"] = t.value.sum(where=cond)
+            met.append((name, milestone))
+        stage_met.append((stage.match, met))
+    per_person = t.group_by(["key", "person"]).aggregate(**metrics)
+    per_person = per_person.filter(per_person.past > 0)
+    stage_expr: Any = ibis.literal(0)
+    for s, (match, met) in enumerate(stage_met):
+        if not met:
+            continue
+        tests = [
+            (per_person[f"{n}_n"] >= m.min_count)
+            & (per_person[f"{n}_w"] >= m.min_active_weeks)
+            & (per_person[f"{n}_v"].fill_null(0) >= m.min_value)
+            for n, m in met
+        ]
+        reached = tests[0]
+        for test in tests[1:]:
+            reached = (reached & test) if match == "all" else (reached | test)
+        stage_expr = ibis.ifelse(reached, s + 1, stage_expr)
+    return per_person.mutate(stage=stage_expr)
+
+
+def _funnel_index(settings: Settings, funnel_stage: str) -> int:
+    """1-based position of the journey stage mapped to ``funnel_stage`` (else the last)."""
+    stages = settings.journey.stages
+    for i, stage in enumerate(stages):
+        if stage.funnel_stage == funnel_stage:
+            return i + 1
+    return len(stages)
+
+
+def _account_signals(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
+    import ibis
+
+    p = _person_rows(con, settings, points)
+    dev = p.persona != "business"
+    learn = _funnel_index(settings, "product_qualified")
+    build = _funnel_index(settings, "opportunity")
+    return (
+        p.group_by("key")
+        .aggregate(
+            developers=p.count(where=dev),
+            active_developers=p.count(where=dev & (p.dev_recent > 0)),
+            learners=p.count(where=dev & (p.stage >= learn)),
+            builders=p.count(where=dev & (p.stage >= build)),
+            journey_stage=p.stage.max(),
+            top_engagement=p.points.max(where=dev),
+            top_active_days=p.active_days.max(where=dev),
+            using_100=p.count(where=dev & (p.api_volume >= 100)),
+            using_1k=p.count(where=dev & (p.api_volume >= 1_000)),
+            using_10k=p.count(where=dev & (p.api_volume >= 10_000)),
+            engagement=p.points.sum(where=dev),
+            api_volume=p.api_volume.sum(),
+            api_errors=p.api_errors.sum(),
+            blockers=p.blockers.sum(),
+            built=p.built.sum(),
+            buyer_signals=p.buyer_signals.sum(),
+            buyer_signals_ever=p.buyer_signals_ever.sum(),
+            active_buyers=p.count(where=~dev & (p.recent > 0)),
+            contact_engagement=p.points.max(where=p.is_contact),
+            contact_active_days=p.active_days.max(where=p.is_contact),
+            contact_rate=(p.past / ibis.greatest(p.first_age, 7.0)).max(where=p.is_contact),
+        )
+        .mutate(journey_stage=ibis.coalesce(ibis._.journey_stage, 0))
+    )
+
+
+def _error_bursts(con: Any, settings: Settings, points: ir.Table) -> dict[int, float]:
+    """Days in the window on which an account's developers hit at least ``error_burst``
+    API errors."""
+    tv = settings.technical_validation
+    t = _at_moments(con, settings, points)
+    t = t.filter(t.activity == tv.error_activity, t.age < tv.window_days)
+    t = t.mutate(day=t.age.floor())
+    days = t.group_by(["key", "day"]).aggregate(errors=t.value.sum())
+    days = days.filter(days.errors >= tv.error_burst)
+    bursts = days.group_by("key").aggregate(n=days.count())
+    return {int(r["key"]): float(r["n"]) for r in bursts.to_pyarrow().to_pylist()}
+
+
+def _paid(con: Any, points: ir.Table) -> set[int]:
+    """Moments at which the account had a paying subscription."""
+    subs = con.table("subscriptions")
+    subs = subs.filter(subs.mrr_minor > 0).select(
+        account=subs.account_id.cast("string"), started_at=subs.started_at, ended=subs.canceled_at
+    )
+    joined = points.join(subs, points.account == subs.account).filter(
+        subs.started_at <= points.as_of, subs.ended.isnull() | (subs.ended > points.as_of)
+    )
+    keys = joined.select("key").distinct().to_pyarrow().column("key").to_pylist()
+    return {int(k) for k in keys}
+
+
+def _paid_stage(settings: Settings) -> int:
+    """1-based index of the journey stage a paid plan reaches (0 when none does)."""
+    for i, stage in enumerate(settings.journey.stages):
+        if any(m.paid_plan for m in stage.milestones):
+            return i + 1
+    return 0
