@@ -201,9 +201,17 @@ class TechnicalValidations(BaseModel):
 class SuccessModel(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "01963a4e-7c10-7000-8000-0000000000aa", "trained_at": "2026-11-02T00:05:00Z",
-        "as_of": "2026-11-02T00:00:00Z", "algorithm": "calibrated logistic regression",
+        "as_of": "2026-11-02T00:00:00Z",
+        "algorithm": (
+            "logistic regression on standardised features, sigmoid-calibrated (scikit-learn)"
+        ),
         "features": ["builders", "champion_engagement", "log_amount"],
-        "metrics": {"cv_auc": 0.76, "cv_brier": 0.19, "opportunities": 760},
+        "metrics": {"opportunities": 760, "won": 212, "lost": 548, "snapshots": 3040,
+                    "cross_validated": {"auc": 0.76, "brier": 0.19,
+                                        "auc_at_creation": 0.71, "brier_at_creation": 0.2},
+                    "coefficients": {"builders": 0.62, "champion_engagement": 0.41,
+                                     "log_amount": -0.18},
+                    "baseline_log_odds": -1.04, "snapshot_days": 30},
         "trained_by": "worker"}]})  # fmt: skip
     id: uuid.UUID
     trained_at: datetime
