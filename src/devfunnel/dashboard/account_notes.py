@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,22 +42,19 @@ class AccountNote:
     created_at: datetime
 
 
-def _account(
-    conn: sa.Connection, account_id: uuid.UUID
-) -> sa.Row[tuple[uuid.UUID, str, uuid.UUID | None]]:
+def live_account(conn: sa.Connection, account_id: uuid.UUID) -> uuid.UUID:
+    """The surviving account of ``account_id``; NotFound when there is none."""
     live = surviving(conn, accounts, account_id)
-    row = (
-        None
-        if live is None
-        else conn.execute(
-            sa.select(accounts.c.id, accounts.c.name, accounts.c.owner_id).where(
-                accounts.c.id == live
-            )
-        ).first()
-    )
-    if row is None:
+    if live is None:
         raise NotFound(f"no account with the id {account_id}", account=str(account_id))
-    return row
+    return live
+
+
+def _account(conn: sa.Connection, account_id: uuid.UUID) -> Any:
+    live = live_account(conn, account_id)
+    return conn.execute(
+        sa.select(accounts.c.id, accounts.c.name, accounts.c.owner_id).where(accounts.c.id == live)
+    ).one()
 
 
 def may_write(principal: Principal, owner_id: uuid.UUID | None) -> bool:
