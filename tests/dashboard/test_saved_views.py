@@ -42,9 +42,7 @@ def test_a_view_saves_normalised_filters_and_reopens_the_same_list(
     assert again == AccountQuery(grade="A", stage="build", sort="fit")
     assert [v.id for v in list_views(store, viewer)] == [view.id]
     assert "view=" in view.query_string()
-    assert actions_of(store, "view.") == [
-        "view.create"
-    ]
+    assert actions_of(store, "view.") == ["view.create"]
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,8 @@ def test_forecast_accuracy_and_ungated_history_are_not_measured(
 ) -> None:
     card = scorecard(demo, settings, now=NOW)
     forecast = card.kpi("forecast_accuracy")
-    assert forecast.value is None and forecast.status == "not_measured"
+    assert forecast.value is None
+    assert forecast.status == "not_measured"
     assert all(v is None for v in forecast.trend)
     # The demo's stage history is imported from its CRM: never gated, so not counted.
     gates = card.kpi("stage_gate_compliance")
@@ -69,7 +70,7 @@ def test_stage_gate_compliance_counts_overrides(demo: Store, settings: Settings)
     gates = scorecard(demo, settings, now=now).kpi("stage_gate_compliance")
     assert gates.value == 0.75
     assert gates.trend[-1] == 0.75
-    assert "4 stage moves through devfunnel, 1 overridden" == gates.basis
+    assert gates.basis == "4 stage moves through devfunnel, 1 overridden"
 
 
 def test_pqa_conversion_follows_opportunities_created_after_the_pqa(

@@ -58,14 +58,15 @@ def test_every_role_reads_every_page(
         response = client.get(path)
         assert response.status_code == 200, (path, response.text[-500:])
     nav = re.findall(r'<nav class="mainnav".*?</nav>', home.text, re.S)[0]
-    assert ">Accounts<" in nav and ">Journey<" in nav
+    assert ">Accounts<" in nav
+    assert ">Journey<" in nav
 
 
 def test_a_seller_sees_their_accounts_first(site: tuple[TestClient, dict[str, uuid.UUID]]) -> None:
     client, ids = site
     sign_in(client, "seller@acme.dev")
     home = client.get("/").text
-    work = home[home.index('aria-label="Your work"'):]
+    work = home[home.index('aria-label="Your work"') :]
     assert f"/accounts/{ids['ours']}" in work[: work.index("</section>")]
     mine = client.get("/accounts?owner=me").text
     assert re.search(r'id="account-count">1 account<', mine)
@@ -78,13 +79,15 @@ def test_the_list_filters_sorts_pages_and_refuses_bad_filters(
     sign_in(client, "viewer@acme.dev")
     page = client.get("/accounts?size=25&sort=name").text
     total = int(re.search(r'id="account-count">(\d+) accounts', page).group(1))  # type: ignore[union-attr]
-    assert total > 25 and 'rel="next"' in page
+    assert total > 25
+    assert 'rel="next"' in page
     second = client.get("/accounts?size=25&sort=name&page=2").text
     assert second.count("data-account=") == total - 25
     graded = client.get("/accounts?grade=A").text
     assert graded.count('class="grade grade-A"') == graded.count("data-account=") > 0
     bad = client.get("/accounts?grade=Z")
-    assert bad.status_code == 422 and "unknown grade" in bad.text
+    assert bad.status_code == 422
+    assert "unknown grade" in bad.text
 
 
 def test_saving_opening_and_deleting_a_view(site: tuple[TestClient, dict[str, uuid.UUID]]) -> None:
@@ -93,10 +96,12 @@ def test_saving_opening_and_deleting_a_view(site: tuple[TestClient, dict[str, uu
     saved = client.post("/accounts/views", data={
         "name": "Top A", "filters": "grade=A&sort=-fit", "csrf_token": csrf})  # fmt: skip
     assert saved.status_code == 200
-    assert "Saved the view" in saved.text and 'aria-current="page"' in saved.text
+    assert "Saved the view" in saved.text
+    assert 'aria-current="page"' in saved.text
     views = client.get("/api/v1/views").json()["items"]
     assert [(v["name"], v["filters"], v["sort"]) for v in views] == [
-        ("Top A", {"grade": "A"}, "-fit")]
+        ("Top A", {"grade": "A"}, "-fit")
+    ]
     forged = client.post("/accounts/views", data={"name": "x", "filters": ""})
     assert forged.status_code == 403
     gone = client.post(f"/accounts/views/{views[0]['id']}/delete", data={"csrf_token": csrf})
@@ -116,7 +121,8 @@ def test_the_views_api(site: tuple[TestClient, dict[str, uuid.UUID]]) -> None:
     assert client.post("/api/v1/views", json=body, headers=headers).status_code == 409
     bad = client.post("/api/v1/views", json={"name": "x", "filters": {"grade": "Z"}},
                       headers=headers)  # fmt: skip
-    assert bad.status_code == 422 and "grade" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "grade" in bad.json()["detail"]
     csrf = switch(client, "seller@acme.dev")
     assert client.get(f"/api/v1/views/{view['id']}").json()["name"] == "Build PQAs"  # shared
     refused = client.delete(f"/api/v1/views/{view['id']}", headers={"X-CSRF-Token": csrf})
@@ -132,10 +138,14 @@ def test_notes_follow_the_account_owner_through_page_and_api(
     page = client.get(f"/accounts/{ours}").text
     assert 'name="body"' in page
     assert 'name="body"' not in client.get(f"/accounts/{theirs}").text
-    added = client.post(f"/accounts/{ours}/notes", data={"body": "Budget in Q1", "csrf_token": csrf})
-    assert added.status_code == 200 and "Budget in Q1" in added.text
+    added = client.post(
+        f"/accounts/{ours}/notes", data={"body": "Budget in Q1", "csrf_token": csrf}
+    )
+    assert added.status_code == 200
+    assert "Budget in Q1" in added.text
     refused = client.post(f"/accounts/{theirs}/notes", data={"body": "x", "csrf_token": csrf})
-    assert refused.status_code == 403 and "only their own" in refused.text
+    assert refused.status_code == 403
+    assert "only their own" in refused.text
     api = client.post(f"/api/v1/accounts/{theirs}/notes", json={"body": "x"},
                       headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert api.status_code == 403
