@@ -111,7 +111,7 @@ def scorecard(
     since = min(at - timedelta(days=WINDOW_DAYS), _midnight(mondays[0]))
     window = at - timedelta(days=WINDOW_DAYS)
     with store.read() as conn:
-        handoff_rows = conn.execute(sa.select(handoffs).where(handoffs.c.created_at <= at)).all()
+        handoff_rows = list(conn.execute(sa.select(handoffs).where(handoffs.c.created_at <= at)))
         lead_rows = _lead_outcomes(conn, since, at)
         moves = _gated_moves(conn, since, at)
         pqa_rows = _pqa_conversions(conn, at)

@@ -36,7 +36,9 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_saved_views_user_id_users")
         ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_views")),
-        sa.UniqueConstraint("user_id", "page", "name", name=op.f("uq_saved_views_user_id_page_name")),
+        sa.UniqueConstraint(
+            "user_id", "page", "name", name=op.f("uq_saved_views_user_id_page_name")
+        ),
     )
     op.create_index(op.f("ix_saved_views_user_id"), "saved_views", ["user_id"], unique=False)
     op.create_table(
