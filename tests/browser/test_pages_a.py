@@ -141,6 +141,7 @@ def test_journey_drills_down_to_accounts(
 
 def test_an_unknown_account_is_a_404_page(page: Any, sign_in: SignIn) -> None:
     sign_in(page, "viewer")
+    page.wait_for_load_state("load")  # leave Home only once its scripts are in
+    page.allow_console(r"status of 404")
     page.goto("/accounts/00000000-0000-7000-8000-000000000000")
     assert page.locator(".error-status").inner_text() == "404"
-    page.allow_console(r"status of 404")
