@@ -23,10 +23,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import import_jsonl, ingest_http, scores
+from benchmarks import import_jsonl, ingest_http, pages, scores
 from benchmarks.common import RESULTS, write_results
 
-SUITES = ("demo", "import_jsonl", "ingest_http", "scores")
+SUITES = ("demo", "import_jsonl", "ingest_http", "scores", "pages")
 BACKENDS = ("duckdb", "postgresql")
 #: The demo's default size; ``--scale`` multiplies it.
 DEFAULT_ACCOUNTS = 2000
@@ -145,6 +145,16 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(scores.line(row), flush=True)
         path = write_results("scores", rows, ("backend",), folder=args.results)
+        print(f"wrote {path}")
+    if "pages" in args.suites:
+        rows = []
+        for backend in args.backends:
+            row = _in_child(
+                "benchmarks.pages", "--backend", backend, "--accounts", str(DEFAULT_ACCOUNTS)
+            )
+            rows.append(row)
+            print(pages.line(row), flush=True)
+        path = write_results("pages", rows, ("backend", "accounts"), folder=args.results)
         print(f"wrote {path}")
 
 

@@ -162,3 +162,23 @@ def empty_store(empty_store_url: str) -> Iterator[Store]:
     """An unmigrated store on ``backend``."""
     with Store(empty_store_url) as opened:
         yield opened
+
+
+# --- a small demo company (dashboard tests) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 30-account demo company in a DuckDB file, generated once per worker."""
+    from tests.helpers.dashboard import demo_template
+
+    return demo_template(tmp_path_factory)
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the demo company for one test."""
+    from tests.helpers.dashboard import copy_of
+
+    with Store(copy_of(demo_file, tmp_path)) as store:
+        yield store

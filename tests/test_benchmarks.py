@@ -16,7 +16,7 @@ def test_one_suite_backend_and_size_can_be_chosen() -> None:
     assert (args.suites, args.backends, args.sizes) == (["demo"], ["duckdb"], [20000])
     assert parse_args(["demo", "--scale", "1,10"]).sizes == [2000, 20000]
     everything = parse_args([])
-    assert everything.suites == ["demo", "import_jsonl", "ingest_http", "scores"]
+    assert everything.suites == ["demo", "import_jsonl", "ingest_http", "scores", "pages"]
     assert (everything.backends, everything.sizes) == (["duckdb", "postgresql"], [2000, 20000])
 
 
@@ -40,3 +40,18 @@ def test_a_partial_run_replaces_only_its_own_rows(tmp_path: Path) -> None:
     rows = json.loads(path.read_text())["rows"]
     assert [(r["backend"], r["load_seconds"]) for r in rows] == [("duckdb", 39), ("postgresql", 50)]
     assert all("load_average" in r and "measured_at" in r for r in rows)
+
+
+def test_the_pages_suite_times_every_top_bar_page_and_an_account(
+    demo_file: Path, tmp_path: Path
+) -> None:
+    """A tiny run (the 30-account test demo, two requests a page): it works, not how fast."""
+    from benchmarks import pages
+
+    from tests.helpers.dashboard import copy_of
+
+    row = pages.measure("duckdb", 30, tmp_path, loaded=copy_of(demo_file, tmp_path), requests=2)
+    assert {"/", "/accounts", "/journey", "/settings"} <= set(row["pages"])
+    assert any(p.startswith("/accounts/") for p in row["pages"])
+    assert all(v["median_ms"] > 0 and v["p95_ms"] >= v["median_ms"] for v in row["pages"].values())
+    assert "NOT" in pages.line(row) or "all under" in pages.line(row)

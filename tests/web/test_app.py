@@ -44,13 +44,13 @@ def test_summary_counts_what_is_stored(client: TestClient, store: Store) -> None
     assert body["first_event"] < body["last_event"]
 
 
-def test_home_page_lists_what_was_loaded(client: TestClient) -> None:
+def test_home_page_shows_the_scorecard(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
-    summary = client.get("/api/v1/summary").json()
-    events = summary["counts"]["events"]
-    assert f'data-count="events"><div class="value">{events:,}' in response.text
+    for kpi in ("handoff_quality", "stage_gate_compliance", "forecast_accuracy"):
+        assert f'data-kpi="{kpi}"' in response.text
+    assert 'data-queue="handoffs_waiting"' in response.text
     assert client.get("/static/app.css").status_code == 200
 
 

@@ -28,6 +28,7 @@ from devfunnel.web.routes import (
     qualification,
     routing,
     summary,
+    views,
     webhooks,
 )
 from devfunnel.web.routes import audit as audit_api
@@ -83,6 +84,7 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(people.router)
     app.include_router(journey.router)  # before accounts: its {id_or_domain:path}
+    app.include_router(views.router)  # before accounts too (.../notes)
     app.include_router(accounts.router)
     app.include_router(alerts.router)
     for router in (me_api.router, users_api.router, keys_api.router, audit_api.router):

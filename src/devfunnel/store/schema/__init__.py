@@ -3,6 +3,7 @@
 from devfunnel.store.schema import (
     admin,
     comp,
+    dashboard,
     events,
     identity,
     pipeline,
@@ -18,6 +19,7 @@ foreign_keys_on_postgresql_only(metadata)
 __all__ = [
     "admin",
     "comp",
+    "dashboard",
     "events",
     "identity",
     "metadata",
