@@ -121,7 +121,7 @@ def board(
             cards = [
                 Card(
                     v,
-                    gate_status(conn, settings, r._mapping),
+                    gate_status(conn, settings, dict(r._mapping)),
                     chances.get(v.id),
                     can_edit(principal, [v.owner_id]),
                 )
