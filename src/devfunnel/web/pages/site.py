@@ -7,7 +7,14 @@ from fastapi import APIRouter
 
 
 def page_routers() -> list[APIRouter]:
-    from devfunnel.web.pages import docs, home, login, pipeline
+    from devfunnel.web.pages import docs, handoffs, home, login, pipeline
     from devfunnel.web.pages.settings import routers as settings_routers
 
-    return [login.router, home.router, docs.router, pipeline.router, *settings_routers()]
+    return [
+        login.router,
+        home.router,
+        docs.router,
+        pipeline.router,
+        handoffs.router,
+        *settings_routers(),
+    ]
