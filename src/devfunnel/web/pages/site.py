@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 
 def page_routers() -> list[APIRouter]:
-    from devfunnel.web.pages import docs, handoffs, home, login, pipeline
+    from devfunnel.web.pages import docs, handoffs, home, login, people, pipeline
     from devfunnel.web.pages.settings import routers as settings_routers
 
     return [
@@ -16,5 +16,6 @@ def page_routers() -> list[APIRouter]:
         docs.router,
         pipeline.router,
         handoffs.router,
+        people.router,
         *settings_routers(),
     ]
