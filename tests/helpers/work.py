@@ -57,26 +57,26 @@ def person_of(store: Store, email: str) -> uuid.UUID:
     return found
 
 
-def evidence(name: float, email: float, company: float) -> list[dict[str, Any]]:
-    """Evidence rows as the matcher stores them (``identity/matching/model.py``)."""
-
-    def row(
-        comparison: str, weight: float, left: dict[str, Any], right: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {"comparison": comparison, "level": 2 if weight > 0 else 0,
-                "match_weight": weight, "bayes_factor": round(2.0**weight, 6),
-                "left": left, "right": right}  # fmt: skip
-
-    return [
-        row("name", name, {"full_name": "jane doe"}, {"full_name": "jane doe"}),
-        row(
-            "email",
-            email,
-            {"email_local": "jane", "email_domain": "acme.io"},
-            {"email_local": "jane.doe", "email_domain": "gmail.com"},
-        ),
-        row("company", company, {"company_domain": "acme.io"}, {"company_domain": None}),
-    ]
+def evidence(
+    left: tuple[str, str, str | None],
+    right: tuple[str, str, str | None],
+    weights: tuple[float, float, float],
+) -> list[dict[str, Any]]:
+    """Evidence rows as the matcher stores them (``identity/matching/model.py``): name,
+    email and company compared, given each side's (name, email, company domain)."""
+    rows = []
+    for n, comparison in enumerate(("name", "email", "company")):
+        sides = []
+        for name, email, company in (left, right):
+            local, _, domain = email.partition("@")
+            sides.append({"name": {"full_name": name.lower()},
+                          "email": {"email_local": local, "email_domain": domain},
+                          "company": {"company_domain": company}}[comparison])  # fmt: skip
+        weight = weights[n]
+        rows.append({"comparison": comparison, "level": 2 if weight > 0 else 0,
+                     "match_weight": weight, "bayes_factor": round(2.0**weight, 6),
+                     "left": sides[0], "right": sides[1]})  # fmt: skip
+    return rows
 
 
 def seed_work(store: Store, settings: Settings, *, now: datetime | None = None) -> WorkWorld:
@@ -136,6 +136,13 @@ def seed_work(store: Store, settings: Settings, *, now: datetime | None = None) 
             now=now - timedelta(days=3)),
     }  # fmt: skip
     suggestions = {"jane": uuid.uuid4(), "bob": uuid.uuid4()}
+    jane = evidence(("Jane Doe", "jane@acme.io", "acme.io"),
+                    ("Jane Doe", "jane.doe@gmail.com", None), (4.1, 1.2, -0.4))  # fmt: skip
+    bob = evidence(
+        ("Bob Smith", "bob@globex.com", "globex.com"),
+        ("Robert Smith", "robert.smith@globex.com", "globex.com"),
+        (0.8, 1.5, 2.0),
+    )
     with store.transaction() as conn:
         for name, (a, b, probability) in {
             "jane": (people["jane"], people["jane.doe"], 0.91),
@@ -144,7 +151,7 @@ def seed_work(store: Store, settings: Settings, *, now: datetime | None = None) 
             conn.execute(merge_suggestions.insert().values(
                 id=suggestions[name], person_a=a, person_b=b, probability=probability,
                 match_weight=6.2 if name == "jane" else 1.9,
-                evidence=evidence(4.1, 1.2, -0.4) if name == "jane" else evidence(0.8, 1.5, 2.0),
+                evidence=jane if name == "jane" else bob,
                 status="pending", created_at=now))  # fmt: skip
     return WorkWorld(acme.id, globex.id, initech.id, {k: v.id for k, v in made.items()},
                      suggestions, people)  # fmt: skip
