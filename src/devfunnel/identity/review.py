@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,8 +27,10 @@ import sqlalchemy as sa
 
 from devfunnel.admin.audit import record
 from devfunnel.admin.permissions import EDIT_ANY_SCOPES, Principal
+from devfunnel.config import Settings
 from devfunnel.errors import Forbidden, NotFound, ValidationError
 from devfunnel.identity import merging
+from devfunnel.identity import people as person_attributes
 from devfunnel.identity.lookup import PersonView, people_views, surviving
 from devfunnel.ids import parse_id
 from devfunnel.store import Store
@@ -211,6 +213,7 @@ def get_suggestion(store: Store, suggestion_id: uuid.UUID | str) -> Suggestion:
 
 def decide(
     store: Store,
+    settings: Settings,
     principal: Principal,
     suggestion_id: uuid.UUID | str,
     accept: bool,
@@ -218,7 +221,8 @@ def decide(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Accept (merge the two people) or reject (keep them apart for good) a pending
-    suggestion; audited. Returns the outcome of ``merging.decide_suggestion``."""
+    suggestion; audited. The survivor's derived columns (name, email, counts) are
+    recomputed. Returns the outcome of ``merging.decide_suggestion``."""
     require_merge(principal)
     parsed = parse_id(suggestion_id)
     text = (reason or "").strip() or None
@@ -226,6 +230,10 @@ def decide(
         raise ValidationError("reason must have at most 2000 characters", field="reason")
     with store.transaction() as conn:
         outcome = merging.decide_suggestion(conn, parsed, accept, principal.actor, text)
+        if accept:
+            person_attributes.refresh(
+                store, conn, settings, [uuid.UUID(outcome["person"])], datetime.now(UTC)
+            )
         probability = conn.execute(
             sa.select(merge_suggestions.c.probability).where(merge_suggestions.c.id == parsed)
         ).scalar_one()
@@ -244,6 +252,7 @@ def decide(
 
 def unmerge(
     store: Store,
+    settings: Settings,
     principal: Principal,
     merge_id: uuid.UUID | str,
     *,
@@ -255,7 +264,11 @@ def unmerge(
     require_merge(principal)
     text = (reason or "").strip() or None
     with store.transaction() as conn:
-        return merging.unmerge(conn, parse_id(merge_id), principal.actor, reason=text, block=block)
+        survivor, restored = merging.unmerge(
+            conn, parse_id(merge_id), principal.actor, reason=text, block=block
+        )
+        person_attributes.refresh(store, conn, settings, [survivor, restored], datetime.now(UTC))
+    return survivor, restored
 
 
 def _suggestions(conn: sa.Connection, rows: Sequence[Any]) -> list[Suggestion]:

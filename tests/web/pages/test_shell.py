@@ -31,8 +31,8 @@ def test_only_pages_that_exist_are_linked(client: TestClient) -> None:
 def test_registered_pages_join_the_nav_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     # Only the shell's own links, whichever page modules were imported before.
     monkeypatch.setattr(nav, "_TOP", {k: nav._TOP[k] for k in ("home", "settings")})
-    monkeypatch.setattr(nav, "_SETTINGS", {k: nav._SETTINGS[k] for k in
-                                           ("users", "keys", "audit", "configuration")})  # fmt: skip
+    shell_sections = ("users", "keys", "audit", "configuration")
+    monkeypatch.setattr(nav, "_SETTINGS", {k: nav._SETTINGS[k] for k in shell_sections})
     nav.register(nav.NavItem("pipeline", "Pipeline", "/pipeline", 30))
     nav.register(nav.NavItem("accounts", "Accounts", "/accounts", 10))
     nav.register_settings(nav.NavItem("alerts", "Alert destinations", "/settings/alerts", 40))

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from devfunnel.errors import Conflict, Forbidden, NotFound, ValidationError
 from devfunnel.identity import review
-from devfunnel.web.deps import StoreDep
+from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.pages.nav import NavItem, register
 from devfunnel.web.pages.shell import PageRoute, PageUser, redirect, render, safe_next
 
@@ -55,6 +55,7 @@ def people_page(
 def decide(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: PageUser,
     suggestion_id: uuid.UUID,
     decision: str,
@@ -66,7 +67,7 @@ def decide(
         return redirect(request, back, flash=("error", "decide with accept or reject"))
     try:
         outcome = review.decide(
-            store, principal, suggestion_id, decision == "accept", reason=reason
+            store, settings, principal, suggestion_id, decision == "accept", reason=reason
         )
     except Failure as exc:
         return redirect(request, back, flash=("error", exc.detail))
@@ -86,6 +87,7 @@ def decide(
 def unmerge(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: PageUser,
     merge_id: uuid.UUID,
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -93,7 +95,7 @@ def unmerge(
 ) -> Response:
     back = safe_next(next, PATH)
     try:
-        _, restored = review.unmerge(store, principal, merge_id, reason=reason)
+        _, restored = review.unmerge(store, settings, principal, merge_id, reason=reason)
     except Failure as exc:
         return redirect(request, back, flash=("error", exc.detail))
     return redirect(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.identity import review
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
-from devfunnel.web.deps import StoreDep
+from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.people import PERSON_EXAMPLE, Person
 from devfunnel.web.routes.pipeline_common import PageInfo, problems
 
@@ -264,10 +264,11 @@ def accept(
     body: Decision,
     principal: WritePrincipal,
     store: StoreDep,
+    settings: SettingsDep,
 ) -> Decided:
     """The absorbed person's identities (and so their events) move to the survivor; undo it
     with the unmerge route. Admins, sales managers, DevRel and write keys. Audited."""
-    outcome = review.decide(store, principal, suggestion_id, True, reason=body.reason)
+    outcome = review.decide(store, settings, principal, suggestion_id, True, reason=body.reason)
     return Decided(
         suggestion=suggestion_id,
         status="accepted",
@@ -287,10 +288,11 @@ def reject(
     body: Decision,
     principal: WritePrincipal,
     store: StoreDep,
+    settings: SettingsDep,
 ) -> Decided:
     """The pair is blocked: neither resolution nor the matcher joins them again.
     Admins, sales managers, DevRel and write keys. Audited."""
-    review.decide(store, principal, suggestion_id, False, reason=body.reason)
+    review.decide(store, settings, principal, suggestion_id, False, reason=body.reason)
     return Decided(suggestion=suggestion_id, status="rejected")
 
 
@@ -307,11 +309,12 @@ def unmerge(
     body: Unmerge,
     principal: WritePrincipal,
     store: StoreDep,
+    settings: SettingsDep,
 ) -> Unmerged:
     """The identities that moved go back, and their events follow; with ``block`` (the
     default) the two are never merged again. Admins, sales managers, DevRel and write
     keys. Audited."""
     person, restored = review.unmerge(
-        store, principal, merge_id, reason=body.reason, block=body.block
+        store, settings, principal, merge_id, reason=body.reason, block=body.block
     )
     return Unmerged(merge=merge_id, person=person, restored=restored)
