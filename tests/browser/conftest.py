@@ -43,6 +43,11 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Known even without pytest-xdist (``-p no:xdist``), which otherwise declares it."""
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one worker")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """One xdist worker runs every browser test, so the server and browser start once."""
     for item in items:
@@ -133,6 +138,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         for role, email in emails.items():
             name = "Ada Admin" if role == "admin" else role.replace("_", " ").title() + " User"
             users.create_user(store, email, role, PASSWORD, CLI, name=name)
+        _work_world(store)
     env = _environment(workdir)
     port, log = _free_port(), workdir / "server.log"
     with log.open("w") as output:
@@ -164,6 +170,15 @@ def _some_events(store: Store) -> None:
                 for i in range(count)]  # fmt: skip
         prepared = prepare(segment(*rows), source=source, correct_clock_skew=False)
         append_events(store, prepared, source=source)
+
+
+def _work_world(store: Store) -> None:
+    """Opportunities (one whose exit criteria are met, one not), pending handoffs (one past
+    its SLA) and merge suggestions, for the work pages (``tests/helpers/work.py``)."""
+    from devfunnel.config import load_settings
+    from tests.helpers.work import seed_work
+
+    seed_work(store, load_settings(None, environ={}))
 
 
 def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes]) -> None:

@@ -12,9 +12,10 @@ from rich.table import Table
 from devfunnel.admin.audit import CLI
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
-from devfunnel.identity import merging
+from devfunnel.identity import merging, review
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.ids import parse_id
+from devfunnel.pipeline.common import OPERATOR
 from devfunnel.store.schema.identity import merge_suggestions, merges, people
 from devfunnel.worker.jobs import record_match_run
 
@@ -76,8 +77,9 @@ def accept(
     config: ConfigOption = None,
 ) -> None:
     """Merge the two people of a suggestion."""
-    with open_store(settings_for(db, config)) as store, store.transaction() as conn:
-        outcome = merging.decide_suggestion(conn, parse_id(suggestion), True, CLI)
+    settings = settings_for(db, config)
+    with open_store(settings) as store:
+        outcome = review.decide(store, settings, OPERATOR, suggestion, True)
     console.print(f"Merged into person {outcome['person']} (merge {outcome['merge']}).")
 
 
@@ -89,8 +91,9 @@ def reject(
     config: ConfigOption = None,
 ) -> None:
     """Reject a suggestion; the two people are never suggested or merged again."""
-    with open_store(settings_for(db, config)) as store, store.transaction() as conn:
-        merging.decide_suggestion(conn, parse_id(suggestion), False, CLI, reason)
+    settings = settings_for(db, config)
+    with open_store(settings) as store:
+        review.decide(store, settings, OPERATOR, suggestion, False, reason=reason)
     console.print("Rejected; the two people will be kept apart.")
 
 
@@ -134,12 +137,11 @@ def unmerge(
     config: ConfigOption = None,
 ) -> None:
     """Undo a merge: the absorbed person comes back with its identities and events."""
-    from devfunnel.identity import people as person_attributes
-
     settings = settings_for(db, config)
-    with open_store(settings) as store, store.transaction() as conn:
-        winner, loser = merging.unmerge(conn, parse_id(merge), CLI, reason=reason, block=keep_apart)
-        person_attributes.refresh(store, conn, settings, [winner, loser], datetime.now(UTC))
+    with open_store(settings) as store:
+        winner, loser = review.unmerge(
+            store, settings, OPERATOR, merge, reason=reason, block=keep_apart
+        )
     console.print(
         f"Person {loser} is separate from {winner} again"
         + (" and will be kept apart." if keep_apart else ".")

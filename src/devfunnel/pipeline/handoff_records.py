@@ -96,6 +96,12 @@ def _query() -> sa.Select[Any]:
     )
 
 
+def view_query() -> sa.Select[Any]:
+    """Handoffs with the names :func:`view` shows (account, opportunity, sender and
+    receiver); add ``where`` and ``order_by`` clauses."""
+    return _query()
+
+
 def view(row: Any, now: datetime, *, with_packet: bool = False) -> HandoffView:
     m = row._mapping
     packet = in_order(load_json(m["packet"]) or {})

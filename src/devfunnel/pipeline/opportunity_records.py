@@ -108,6 +108,12 @@ def _query() -> sa.Select[Any]:
     )
 
 
+def view_query() -> sa.Select[Any]:
+    """Opportunities with their account's name and owner's email, the columns :func:`view`
+    reads; add ``where`` and ``order_by`` clauses."""
+    return _query()
+
+
 def view(settings: Settings, row: Any) -> OpportunityView:
     m = row._mapping if hasattr(row, "_mapping") else row
     stage = next((s for s in settings.pipeline.stages if s.id == m["stage"]), None)

@@ -20,6 +20,7 @@ from devfunnel.web.routes import (
     alerts,
     handoffs,
     health,
+    identity,
     intake,
     journey,
     leads,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(summary.router)
     app.include_router(intake.router)
     app.include_router(webhooks.router)
+    app.include_router(identity.router)  # before people: /people/search, /people/{id}
     app.include_router(people.router)
     app.include_router(journey.router)  # before accounts: its {id_or_domain:path}
     app.include_router(views.router)  # before accounts too (.../notes)

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from devfunnel.errors import DevfunnelError
 
 PROBLEM = "application/problem+json"
+RESERVED = frozenset({"type", "title", "status", "detail"})
 
 
 def problem(
@@ -24,7 +25,11 @@ def problem(
 def install(app: FastAPI) -> None:
     @app.exception_handler(DevfunnelError)
     async def _devfunnel(_: Request, exc: DevfunnelError) -> JSONResponse:
-        extra: dict[str, Any] = {k: v for k, v in exc.context.items() if _jsonable(v)}
+        # Context never overrides the problem's own members (a Conflict about a record's
+        # ``status`` would otherwise replace the HTTP status).
+        extra: dict[str, Any] = {
+            k: v for k, v in exc.context.items() if _jsonable(v) and k not in RESERVED
+        }
         errors = getattr(exc, "errors", None)
         if errors:
             extra["errors"] = errors

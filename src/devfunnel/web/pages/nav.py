@@ -11,8 +11,8 @@ order  top bar     order  Settings
 0      Home        10     Users
 10     Accounts    20     API keys
 20     Journey     30     Audit log
-30     Pipeline    40     Alert destinations (later)
-40     Handoffs    50     CRM connections (later)
+30     Pipeline    40     Alert destinations
+40     Handoffs    50     CRM connections
 50     People      90     Configuration
 90     Settings
 =====  ==========  =====  ==========

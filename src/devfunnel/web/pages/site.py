@@ -7,7 +7,17 @@ from fastapi import APIRouter
 
 
 def page_routers() -> list[APIRouter]:
-    from devfunnel.web.pages import account, accounts, docs, home, journey, login
+    from devfunnel.web.pages import (
+        account,
+        accounts,
+        docs,
+        handoffs,
+        home,
+        journey,
+        login,
+        people,
+        pipeline,
+    )
     from devfunnel.web.pages.settings import routers as settings_routers
 
     return [
@@ -16,6 +26,9 @@ def page_routers() -> list[APIRouter]:
         accounts.router,
         account.router,
         journey.router,
+        pipeline.router,
+        handoffs.router,
+        people.router,
         docs.router,
         *settings_routers(),
     ]

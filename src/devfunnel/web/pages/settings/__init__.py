@@ -1,8 +1,9 @@
-"""Settings, for admins: users and roles, API keys, the audit log, the configuration.
+"""Settings, for admins: users and roles, API keys, the audit log, alert destinations, CRM
+connections, the configuration.
 
 Each section is a module with a router that registers itself in the Settings menu
-(``nav.register_settings``); alert destinations and CRM connections will join the same
-way. ``/settings`` opens the first section the caller may see.
+(``nav.register_settings``), alert destinations and CRM connections included.
+``/settings`` opens the first section the caller may see.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def settings_home(request: Request, principal: AdminPageUser) -> Response:
 
 
 def routers() -> list[APIRouter]:
-    from devfunnel.web.pages.settings import audit, configuration, keys, users
+    from devfunnel.web.pages.settings import alerts, audit, configuration, crm, keys, users
 
-    return [router, users.router, keys.router, audit.router, configuration.router]
+    return [router, users.router, keys.router, audit.router, alerts.router, crm.router,
+            configuration.router]  # fmt: skip

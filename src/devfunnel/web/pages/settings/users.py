@@ -22,9 +22,9 @@ PATH = "/settings/users"
 #: What each role may do, shown beside the role picker (docs/users.md says the same).
 ROLE_HELP = {
     "admin": "everything, including users, keys and settings",
-    "sales_manager": "reads everything; changes any sales record",
+    "sales_manager": "reads everything; changes any sales record; merges people",
     "seller": "reads everything; changes the records they own",
-    "devrel": "reads everything; changes the records they own",
+    "devrel": "reads everything; changes the records they own; merges people",
     "customer_success": "reads everything; changes the records they own",
     "product": "reads everything; changes nothing",
     "viewer": "reads everything; changes nothing",
