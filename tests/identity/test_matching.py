@@ -143,6 +143,11 @@ def scored() -> list:  # type: ignore[type-arg]
         record("echo_c", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
                email_local="ravi", email_domain="hooli.com", company_domain="hooli.com",
                handle_keys=["ravi"], name_keys=["raviblomquist"], title="data engineer"),
+        # Two people known only by the same first name: no whole name in common.
+        record("henry_a", full_name="henry", first_name="henry", email_local="henry",
+               email_domain="nimbus.ai", company_domain="nimbus.ai", handle_keys=["henry"]),
+        record("henry_b", full_name="henry", first_name="henry", handle_digits="14051",
+               handle_keys=["henry"]),
     ]  # fmt: skip
     return score_pairs(population(people), 0.0001)
 
@@ -182,6 +187,13 @@ def test_shared_long_number_links_handles(scored: list) -> None:  # type: ignore
 
 def test_namesakes_at_different_companies_stay_apart(scored: list) -> None:  # type: ignore[type-arg]
     assert probability_of(scored, "twin_a", "twin_b") < 0.5
+
+
+def test_a_first_name_alone_is_not_a_shared_whole_name(scored: list) -> None:  # type: ignore[type-arg]
+    # The level of first names only, not the level of one whole name ("ravi blomquist").
+    name = evidence_of(scored, "henry_a", "henry_b", "name")
+    same_whole_name = evidence_of(scored, "echo_a", "echo_b", "name")
+    assert 0 < name["level"] < same_whole_name["level"]
 
 
 def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[type-arg]

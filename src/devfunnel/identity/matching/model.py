@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _NO_HANDLES = "len(handle_keys_l) = 0 AND len(handle_keys_r) = 0"
 _NAME_MISSING = "(full_name_l IS NULL OR full_name_r IS NULL)"
+#: Both names have a surname: without one, a name is a first name.
+_BOTH_SURNAMES = "last_name_l IS NOT NULL AND last_name_r IS NOT NULL"
 #: The same number (four digits or more) in both people's handles ("janedoe1987").
 _SAME_NUMBER = "length(handle_digits_l) >= 4 AND handle_digits_l = handle_digits_r"
 #: Both handles carry a number and the numbers differ: evidence of two people.
@@ -94,8 +96,20 @@ def _comparisons() -> list[Any]:
         comparison_description="full name",
         comparison_levels=[
             cll.NullLevel("full_name"),
-            _level(cll.ExactMatchLevel("full_name"), 0.60, "same name"),
-            _level(cll.JaroWinklerLevel("full_name", 0.92), 0.12, "name with a typo"),
+            # A whole name is a first name and a surname: "Henry" and "Henry" share only
+            # a first name, which the level for that says (hundreds of Henrys, one Henry
+            # Paretti), and a one-letter difference between two first names is no typo
+            # in a whole name.
+            _level(
+                cll.And(cll.ExactMatchLevel("full_name"), cll.CustomLevel(_BOTH_SURNAMES)),
+                0.60,
+                "same name",
+            ),
+            _level(
+                cll.And(cll.JaroWinklerLevel("full_name", 0.92), cll.CustomLevel(_BOTH_SURNAMES)),
+                0.12,
+                "name with a typo",
+            ),
             _level(
                 cll.And(
                     cll.ExactMatchLevel("last_name"),
