@@ -65,3 +65,28 @@ def test_truth_identity_keys_are_normalised(settings: Settings, seed: int) -> No
         assert kind in {"email", "user_id", "anonymous_id", "github"}
         if kind in ("email", "github"):
             assert value == value.strip().lower()
+
+
+def test_program_lists_carry_what_their_sources_know(settings: Settings) -> None:
+    """A community program's list names members' forum accounts (the address they post
+    with, and a profile), and an analyst report is downloaded through a website form that
+    sends the reader's name and company from their browser."""
+    import orjson
+
+    world = build_world(settings, seed=5, accounts=80, as_of=AS_OF)
+    chunk = generate_chunk(world, range(0, 80), range(0, 20))
+    tables = chunk.sink.tables()
+    forum = tables["community:discourse"].to_pylist()
+    members = {r["email"] for r in forum if r["event"] == "Community Joined"}
+    touches = chunk.sink.records["touchpoints"]
+    community = [t for t in touches if t["program_key"] in ("community_forum", "ambassadors")]
+    assert community
+    assert {t["email"] for t in community} <= members
+    forms = {}
+    for row in tables["segment:web"].to_pylist():
+        traits = orjson.loads(row["traits"]) if row["traits"] else {}
+        if row["type"] == "identify" and row["anonymousId"] and traits.get("name"):
+            forms[traits.get("email")] = traits
+    reports = [t for t in touches if t["program_key"] == "analyst_report"]
+    assert reports
+    assert all(t["email"] in forms for t in reports)

@@ -143,6 +143,11 @@ def scored() -> list:  # type: ignore[type-arg]
         record("echo_c", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
                email_local="ravi", email_domain="hooli.com", company_domain="hooli.com",
                handle_keys=["ravi"], name_keys=["raviblomquist"], title="data engineer"),
+        # Two people known only by the same first name: no whole name in common.
+        record("henry_a", full_name="henry", first_name="henry", email_local="henry",
+               email_domain="nimbus.ai", company_domain="nimbus.ai", handle_keys=["henry"]),
+        record("henry_b", full_name="henry", first_name="henry", handle_digits="14051",
+               handle_keys=["henry"]),
     ]  # fmt: skip
     return score_pairs(population(people), 0.0001)
 
@@ -182,6 +187,13 @@ def test_shared_long_number_links_handles(scored: list) -> None:  # type: ignore
 
 def test_namesakes_at_different_companies_stay_apart(scored: list) -> None:  # type: ignore[type-arg]
     assert probability_of(scored, "twin_a", "twin_b") < 0.5
+
+
+def test_a_first_name_alone_is_not_a_shared_whole_name(scored: list) -> None:  # type: ignore[type-arg]
+    # The level of first names only, not the level of one whole name ("ravi blomquist").
+    name = evidence_of(scored, "henry_a", "henry_b", "name")
+    same_whole_name = evidence_of(scored, "echo_a", "echo_b", "name")
+    assert 0 < name["level"] < same_whole_name["level"]
 
 
 def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[type-arg]
@@ -252,3 +264,53 @@ def test_a_shared_name_is_as_likely_by_chance_as_a_first_name_times_a_surname() 
     # First names: 2,1,1 of 4 -> (4+1+1)/16; surnames: 2,1,1 -> 6/16.
     u = model["comparisons"][0]["comparison_levels"][1]["u_probability"]
     assert u == pytest.approx((6 / 16) * (6 / 16))
+
+
+def _handle_model(table: pa.Table, prior: float, sampled_floor: float) -> tuple:  # type: ignore[type-arg]
+    import logging
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    from devfunnel.identity.matching import model as matching_model
+
+    connection = duckdb.connect()
+    frame = DuckDBAPI(connection).register(table, table_name="people_records")
+    settings = matching_model._settings(table.num_rows)
+    model = Linker(frame, settings, log_level=logging.WARNING).misc.save_model_to_json()
+    model["probability_two_random_records_match"] = prior
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("m_probability") is not None:
+                level["u_probability"] = sampled_floor
+    return model, connection
+
+
+def _u_of(model: dict, label: str) -> float:  # type: ignore[type-arg]
+    handle = next(c for c in model["comparisons"] if c["output_column_name"] == "handle")
+    level = next(lv for lv in handle["comparison_levels"] if lv.get("label_for_charts") == label)
+    return float(level["u_probability"])
+
+
+def test_rare_handle_levels_are_counted_over_every_pair_not_a_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from devfunnel.identity.matching import model as matching_model
+
+    monkeypatch.setattr(matching_model, "_U_PAIRS", 100)  # a sample far smaller than 1,770
+    people = [record(f"p{i}", handle_digits=str(10_000 + i), handle_keys=[f"h{i}x"])
+              for i in range(60)]  # fmt: skip
+    people[1]["handle_digits"] = people[0]["handle_digits"]  # one person seen twice
+    pairs = 60 * 59 / 2
+    model, connection = _handle_model(pa.Table.from_pylist(people, schema=SCHEMA), 1 / pairs, 0.01)
+    matching_model._census_u(model, connection)
+    # No more pairs share a number than true matches explain: one in all pairs, not one in
+    # the hundred sampled.
+    assert _u_of(model, "same number in a handle") == pytest.approx(1 / pairs)
+
+    for i in range(2, 42, 2):  # twenty pairs of different people sharing a number
+        people[i + 1]["handle_digits"] = people[i]["handle_digits"]
+    model, connection = _handle_model(pa.Table.from_pylist(people, schema=SCHEMA), 1 / pairs, 0.01)
+    matching_model._census_u(model, connection)
+    expected = (21 / pairs - 0.3 / pairs) / (1 - 1 / pairs)
+    assert _u_of(model, "same number in a handle") == pytest.approx(expected)

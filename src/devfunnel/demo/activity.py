@@ -43,6 +43,8 @@ class Emitter:
         self.later_g = g.spawn(1)[0]
         self.profile_sent = False
         self.subscribed: set[str] = set()
+        #: The address of the person's forum account, once they have one.
+        self.forum_email: str | None = None
 
     def mid(self) -> str:
         self.seq += 1
@@ -405,6 +407,7 @@ def _community(em: Emitter) -> None:
         return
     joined = em.uniform(p.start_day, max(p.start_day + 1, p.quit_day))
     written = em.written_email(email, typo_rate=0.04)
+    em.forum_email = written
     em.sink.event(
         COMMUNITY,
         joined,
@@ -582,7 +585,13 @@ def _program_touches(em: Emitter) -> None:
             )
             if email is None:
                 continue
+            community = program.kind == "community"
+            before = (set(em.keys), set(p.account_evidence)) if community else None
             written = em.written_email(email, typo_rate=0.04)
+            if before is not None:
+                written = _forum_member(em, written, day, before)
+            elif program.key == "analyst_report":
+                _gated_download(em, written, day)
             row |= {"email": written, "action": _action(program.kind)}
             if program.kind == "email":
                 _newsletter_signup(em, written, day)
@@ -642,6 +651,41 @@ def _newsletter_signup(em: Emitter, email: str, day: float) -> None:
         traits={"email": email},
         context={"page": {"path": "/newsletter"}},
     )
+
+
+def _forum_member(em: Emitter, drafted: str, day: float, before: tuple[set[str], set[str]]) -> str:
+    """A community program's members are forum accounts: its list names the address the
+    account uses, not one drawn afresh. The address ``drafted`` for the list (drawn as
+    before, so every other draw stays as it was) is used only by someone the program
+    reached before they joined the forum, who joins now with the profile forums show;
+    otherwise what drafting it recorded (``before``: truth keys and evidence) is undone."""
+    if em.forum_email is not None:
+        em.keys, em.p.account_evidence = before
+        return em.forum_email
+    g = em.later_g
+    em.forum_email = drafted
+    profile: dict[str, object] = {"name": em.written_name(g)}
+    if em.p.github and g.random() < 0.8:
+        profile["github"] = em.p.github
+        em.keys.add(f"github:{normalise_github(em.p.github)}")
+    if em.sink.micros(day) < em.sink.end_us:
+        em.sink.event(COMMUNITY, day, em.mid(), "track", event="Community Joined",
+                      email=drafted, traits=profile)  # fmt: skip
+    return drafted
+
+
+def _gated_download(em: Emitter, email: str, day: float) -> None:
+    """An analyst report is downloaded through a form on the website that asks what such
+    forms ask (name, company, job title) and, like any form analytics.js watches, sends an
+    ``identify`` from the browser the reader is on."""
+    p, g = em.p, em.later_g
+    traits: dict[str, object] = {"email": email, "name": em.written_name(g), "title": p.title}
+    if p.account is not None:
+        traits["company"] = p.account.name
+        p.account_evidence.add("form")
+    em.sink.event(WEB, max(p.start_day, day - 0.01), em.mid(), "identify",
+                  anonymousId=em.anon(0), traits=traits,
+                  context={"page": {"path": "/resources/analyst-report"}})  # fmt: skip
 
 
 def _community_profile(em: Emitter) -> dict[str, object]:

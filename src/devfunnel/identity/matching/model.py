@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _NO_HANDLES = "len(handle_keys_l) = 0 AND len(handle_keys_r) = 0"
 _NAME_MISSING = "(full_name_l IS NULL OR full_name_r IS NULL)"
+#: Both names have a surname: without one, a name is a first name.
+_BOTH_SURNAMES = "last_name_l IS NOT NULL AND last_name_r IS NOT NULL"
 #: The same number (four digits or more) in both people's handles ("janedoe1987").
 _SAME_NUMBER = "length(handle_digits_l) >= 4 AND handle_digits_l = handle_digits_r"
 #: Both handles carry a number and the numbers differ: evidence of two people.
@@ -94,8 +96,20 @@ def _comparisons() -> list[Any]:
         comparison_description="full name",
         comparison_levels=[
             cll.NullLevel("full_name"),
-            _level(cll.ExactMatchLevel("full_name"), 0.60, "same name"),
-            _level(cll.JaroWinklerLevel("full_name", 0.92), 0.12, "name with a typo"),
+            # A whole name is a first name and a surname: "Henry" and "Henry" share only
+            # a first name, which the level for that says (hundreds of Henrys, one Henry
+            # Paretti), and a one-letter difference between two first names is no typo
+            # in a whole name.
+            _level(
+                cll.And(cll.ExactMatchLevel("full_name"), cll.CustomLevel(_BOTH_SURNAMES)),
+                0.60,
+                "same name",
+            ),
+            _level(
+                cll.And(cll.JaroWinklerLevel("full_name", 0.92), cll.CustomLevel(_BOTH_SURNAMES)),
+                0.12,
+                "name with a typo",
+            ),
             _level(
                 cll.And(
                     cll.ExactMatchLevel("last_name"),
@@ -218,18 +232,74 @@ def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, An
     rare for the sample to see, and u is the floor, one in the number of pairs sampled.
     """
     prior = float(model["probability_two_random_records_match"])
-    floor = 1.0 / sampled_pairs
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
             m, u = level.get("m_probability"), level.get("u_probability")
             if level.get("is_null_level") or m is None or u is None:
                 continue
-            observed, expected = u * sampled_pairs, prior * m * sampled_pairs
-            if observed <= expected + 2.0 * math.sqrt(expected) + 1.0:
-                level["u_probability"] = floor
-            else:
-                level["u_probability"] = max(floor, (u - prior * m) / (1 - prior))
+            level["u_probability"] = _u_without_matches(u * sampled_pairs, sampled_pairs, m, prior)
     return model
+
+
+def _u_without_matches(observed: float, pairs: float, m: float, prior: float) -> float:
+    """u of a level seen ``observed`` times in ``pairs`` pairs, less the true matches."""
+    expected = prior * m * pairs
+    if observed <= expected + 2.0 * math.sqrt(expected) + 1.0:
+        return 1.0 / pairs
+    return max(1.0 / pairs, (observed / pairs - prior * m) / (1 - prior))
+
+
+#: Handle levels whose agreement is an equality, so every pair reaching them can be found
+#: with a join instead of a sample: the label, and the join finding the candidate pairs.
+_CENSUS_LEVELS = {
+    "same number in a handle": "l.handle_digits = r.handle_digits",
+    "handle spells a whole name": (
+        "list_has_any(l.handle_keys, r.full_name_keys) OR "
+        "list_has_any(r.handle_keys, l.full_name_keys) OR "
+        "len(list_filter(list_intersect(l.handle_keys, r.handle_keys), x -> length(x) >= 10)) > 0"
+    ),
+}
+
+
+def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
+    """u of the rarest handle levels from every pair of records, not a sample.
+
+    A sample of five million pairs cannot tell a level reached by one non-matching pair in
+    a hundred million from one reached by one in five million: with none seen, u is one in
+    the number sampled. With ten thousand records (fifty million pairs) that cost "same
+    number in a handle" four bits, and a person's GitHub login and personal address,
+    linked at a few hundred accounts, stayed apart at a few thousand. These levels are
+    equalities, so the pairs reaching them are counted over all records by a join, and
+    the same correction for true matches applies, over all pairs.
+    """
+    records = connection.execute("SELECT count(*) FROM people_records").fetchone()
+    n = float(records[0]) if records else 0.0
+    pairs = n * (n - 1) / 2
+    if pairs < _U_PAIRS:
+        return  # the sample already holds about every pair
+    columns = [c for (c,) in connection.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'people_records' ORDER BY ordinal_position"
+    ).fetchall()]  # fmt: skip
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    prior = float(model["probability_two_random_records_match"])
+    handle = next(c for c in model["comparisons"] if c["output_column_name"] == "handle")
+    earlier: list[str] = []
+    for level in handle["comparison_levels"]:
+        condition = level["sql_condition"]
+        join = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
+        if join is not None and level.get("m_probability") is not None:
+            unless = "".join(f" AND NOT coalesce(({c}), false)" for c in earlier)
+            found = connection.execute(
+                f"SELECT count(*) FROM (SELECT {sides} FROM people_records l JOIN "
+                f"people_records r ON l.unique_id < r.unique_id AND ({join})) "
+                f"WHERE ({condition}){unless}"
+            ).fetchone()
+            observed = float(found[0]) if found else 0.0
+            level["u_probability"] = _u_without_matches(
+                observed, pairs, float(level["m_probability"]), prior
+            )
+        earlier.append(condition)
 
 
 #: Pairs these rules find are near-certain matches; how many there are, divided by the share
@@ -296,6 +366,7 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         training.estimate_u_using_random_sampling(max_pairs=_U_PAIRS, seed=seed)
         model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
         _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
+        _census_u(model, connection)
         linker = Linker(frame, model, log_level=logging.WARNING)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         table = predictions.as_duckdbpyrelation().to_arrow_table()
