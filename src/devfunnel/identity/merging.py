@@ -147,18 +147,22 @@ def merge_people_batch(
     # which survivor's account changed.
     final: dict[uuid.UUID, uuid.UUID] = {}
     merge_ids: list[uuid.UUID] = []
+    moves: list[tuple[PlannedMerge, list[str]]] = []
     merge_rows, tombstones, accounts_changed = [], [], set()
     for p in planned:
         if p.winner == p.loser:
             raise Conflict("a person cannot be merged with themselves", person_id=str(p.winner))
-        if p.winner not in account or p.loser not in account:
-            missing = p.loser if p.winner in account else p.winner
-            raise NotFound(f"no person {missing}", person_id=str(missing))
         moved = sorted(keys[p.loser])
+        moves.append((p, moved))
         keys[p.winner].extend(keys[p.loser])
         keys[p.loser] = []
-        won, lost = account[p.winner], account[p.loser]
-        if lost[0] is not None and RANK.get(lost[1] or "", 0) > RANK.get(won[1] or "", 0):
+        won, lost = account.get(p.winner), account.get(p.loser)
+        if (
+            won is not None
+            and lost is not None
+            and lost[0] is not None
+            and RANK.get(lost[1] or "", 0) > RANK.get(won[1] or "", 0)
+        ):
             account[p.winner] = lost
             accounts_changed.add(p.winner)
         final[p.loser] = p.winner
@@ -170,13 +174,15 @@ def merge_people_batch(
         tombstones.append({"id": str(p.loser), "merged_into": str(p.winner), "updated_at": now})
 
     def survivor(person: uuid.UUID) -> uuid.UUID:
-        while person in final:
+        seen = {person}
+        while person in final and final[person] not in seen:
             person = final[person]
+            seen.add(person)
         return person
 
-    moved_keys = [
-        {"key": key, "person_id": str(person)} for person in involved for key in keys[person]
-    ]
+    # A key moved twice (into a person absorbed later) ends with the last survivor.
+    owner_of = {key: survivor(p.winner) for p, keys_moved in moves for key in keys_moved}
+    moved_keys = [{"key": key, "person_id": str(person)} for key, person in owner_of.items()]
     if moved_keys:
         store.update(conn, identities, pa.Table.from_pylist(moved_keys), key=("key",))
     store.update(conn, people, pa.Table.from_pylist(tombstones))
