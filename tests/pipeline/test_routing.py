@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict, NotFound, ValidationError
+from devfunnel.pipeline import routing
 from devfunnel.pipeline.common import OPERATOR
 from devfunnel.pipeline.leads import create_lead
 from devfunnel.pipeline.routing import route_lead
@@ -125,6 +126,23 @@ def test_round_robin_follows_capacity(team_store: Store, settings: Settings) -> 
             sa.select(app_state.c.value).where(app_state.c.key == "routing.round_robin.sdr")
         ).scalar_one()
     assert state is not None
+
+
+def test_routing_every_waiting_lead_in_batches_keeps_the_turns(
+    team_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several leads to a transaction: the round robin carries over within and across
+    batches exactly as when each lead is routed on its own."""
+    monkeypatch.setattr(routing, "ROUTE_BATCH", 3)
+    ids = [new_lead(team_store, settings, f"dev{i}@gmail.com") for i in range(10)]
+    assert routing.route_unrouted(team_store, settings, OPERATOR, now=T0) == (10, 0)
+    emails = [(owner_of(team_store, i)[0] or "").split(".")[0] for i in ids]
+    assert emails == ["sam", "ana", "lee", "sam", "ana"] * 2
+    with team_store.read() as conn:
+        routed = conn.execute(
+            sa.select(sa.func.count()).where(audit_log.c.action == "lead.route")
+        ).scalar_one()
+    assert routed == 10
 
 
 def test_daily_cap_and_out_of_office_are_skipped(store: Store, tmp_path: Path) -> None:

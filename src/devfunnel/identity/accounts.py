@@ -227,6 +227,8 @@ def _group_accounts(
         if isinstance(traits, dict):
             traits_of[group_id].update(traits)
     directory.preload("group", sorted(traits_of))
+    domains = {_group_domain(traits, classifier) for traits in traits_of.values()}
+    directory.preload("domain", sorted(d for d in domains if d))
     account_of_group: dict[str, uuid.UUID] = {}
     for group_id, traits in traits_of.items():
         found = directory.find("group", group_id)
@@ -263,12 +265,15 @@ def _crm_accounts(
         .where(e.batch_id.in_(batch_ids), e.type == "identify", e.source.like("crm:%"))
         .order_by(e.timestamp)
     ).all()
-    found: dict[uuid.UUID, uuid.UUID] = {}
+    parsed = []
     for person_id, traits in rows:
         if isinstance(traits, str | bytes):
             traits = orjson.loads(traits)
-        if not isinstance(traits, dict):
-            continue
+        if isinstance(traits, dict):
+            parsed.append((person_id, traits))
+    _preload_named(directory, parsed, classifier)
+    found: dict[uuid.UUID, uuid.UUID] = {}
+    for person_id, traits in parsed:
         account_id = None
         crm_account = traits.get("crmAccount")
         if isinstance(crm_account, str) and ":" in crm_account:
@@ -281,6 +286,28 @@ def _crm_accounts(
         if account_id is not None:
             found[person_id] = account_id
     return found
+
+
+def _preload_named(
+    directory: AccountDirectory,
+    parsed: list[tuple[uuid.UUID, dict[str, Any]]],
+    classifier: DomainClassifier,
+) -> None:
+    """Look up every account key the contact records name in a few queries, instead of
+    one query per record (the first import of a CRM names thousands)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for _, traits in parsed:
+        crm_account = traits.get("crmAccount")
+        if isinstance(crm_account, str) and ":" in crm_account:
+            kind, value = crm_account.split(":", 1)
+            wanted[kind].add(value)
+        domain = traits.get("crmAccountDomain")
+        if isinstance(domain, str):
+            company = classifier.company_domain(domain_from_url(domain) or domain)
+            if company:
+                wanted["domain"].add(company)
+    for kind, values in sorted(wanted.items()):
+        directory.preload(kind, sorted(values))
 
 
 def _group_domain(traits: dict[str, Any], classifier: DomainClassifier) -> str | None:

@@ -11,9 +11,12 @@ matcher joins the two again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from devfunnel.admin.audit import Actor, record
@@ -21,6 +24,8 @@ from devfunnel.errors import Conflict, NotFound
 from devfunnel.identity import people as person_attributes
 from devfunnel.identity.accounts import RANK
 from devfunnel.ids import new_id
+from devfunnel.store import Store
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.identity import (
     identities,
     merge_blocks,
@@ -92,6 +97,113 @@ def merge_people(
             after={"merged": str(loser), "merge": str(merge_id), "kind": kind},
         )
     return merge_id
+
+
+@dataclass(frozen=True)
+class PlannedMerge:
+    """One automatic merge of a batch: ``loser`` folds into ``winner``."""
+
+    winner: uuid.UUID
+    loser: uuid.UUID
+    suggestion_id: uuid.UUID | None = None
+
+
+def merge_people_batch(
+    store: Store,
+    conn: sa.Connection,
+    planned: Sequence[PlannedMerge],
+    *,
+    kind: str,
+    now: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Apply ``planned`` automatic merges, in order, as a handful of set-wise statements.
+
+    The result is that of calling :func:`merge_people` once per merge in the same order
+    (a merge may absorb a person that absorbed others before, and the stronger account
+    travels along the chain), but a few hundred merges cost a dozen statements instead
+    of a dozen each. Merges here have no actor, so no audit entries; the merge rows keep
+    the record. Returns the merges' ids, in order.
+    """
+    now = now or datetime.now(UTC)
+    if not planned:
+        return []
+    involved = sorted({p.winner for p in planned} | {p.loser for p in planned})
+    keys: dict[uuid.UUID, list[str]] = {person: [] for person in involved}
+    account: dict[uuid.UUID, tuple[Any, Any]] = {}
+    for part in chunked(involved):
+        for person_id, key in conn.execute(
+            sa.select(identities.c.person_id, identities.c.key).where(
+                identities.c.person_id.in_(part)
+            )
+        ):
+            keys[person_id].append(key)
+        for row in conn.execute(
+            sa.select(people.c.id, people.c.account_id, people.c.account_source).where(
+                people.c.id.in_(part)
+            )
+        ):
+            account[row.id] = (row.account_id, row.account_source)
+    # Replay the merges in memory: who ends up where, which keys each merge moved, and
+    # which survivor's account changed.
+    final: dict[uuid.UUID, uuid.UUID] = {}
+    merge_ids: list[uuid.UUID] = []
+    moves: list[tuple[PlannedMerge, list[str]]] = []
+    merge_rows, tombstones, accounts_changed = [], [], set()
+    for p in planned:
+        if p.winner == p.loser:
+            raise Conflict("a person cannot be merged with themselves", person_id=str(p.winner))
+        moved = sorted(keys[p.loser])
+        moves.append((p, moved))
+        keys[p.winner].extend(keys[p.loser])
+        keys[p.loser] = []
+        won, lost = account.get(p.winner), account.get(p.loser)
+        if (
+            won is not None
+            and lost is not None
+            and lost[0] is not None
+            and RANK.get(lost[1] or "", 0) > RANK.get(won[1] or "", 0)
+        ):
+            account[p.winner] = lost
+            accounts_changed.add(p.winner)
+        final[p.loser] = p.winner
+        merge_ids.append(new_id())
+        merge_rows.append({
+            "id": merge_ids[-1], "winner_id": p.winner, "loser_id": p.loser, "identity_keys": moved,
+            "kind": kind, "suggestion_id": p.suggestion_id, "merged_by": None,
+            "merged_at": now})  # fmt: skip
+        tombstones.append({"id": str(p.loser), "merged_into": str(p.winner), "updated_at": now})
+
+    def survivor(person: uuid.UUID) -> uuid.UUID:
+        seen = {person}
+        while person in final and final[person] not in seen:
+            person = final[person]
+            seen.add(person)
+        return person
+
+    # A key moved twice (into a person absorbed later) ends with the last survivor.
+    owner_of = {key: survivor(p.winner) for p, keys_moved in moves for key in keys_moved}
+    moved_keys = [{"key": key, "person_id": str(person)} for key, person in owner_of.items()]
+    if moved_keys:
+        store.update(conn, identities, pa.Table.from_pylist(moved_keys), key=("key",))
+    store.update(conn, people, pa.Table.from_pylist(tombstones))
+    if accounts_changed:
+        store.update(
+            conn,
+            people,
+            pa.Table.from_pylist(
+                [
+                    {
+                        "id": str(person),
+                        "account_id": str(account[person][0]),
+                        "account_source": account[person][1],
+                    }
+                    for person in sorted(accounts_changed)
+                ]
+            ),
+        )
+    conn.execute(merges.insert(), merge_rows)
+    person_attributes.repoint_many(store, conn, {loser: survivor(loser) for loser in final})
+    return merge_ids
 
 
 def _keep_stronger_account(conn: sa.Connection, winner: uuid.UUID, loser: uuid.UUID) -> None:

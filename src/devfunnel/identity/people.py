@@ -196,16 +196,43 @@ def _persona(
     return "unknown"
 
 
+#: The records that name a person: repointed when the person is absorbed by a merge.
+_REFERENCES: tuple[tuple[sa.Table, str], ...] = (
+    (leads, "person_id"),
+    (opportunities, "primary_contact_id"),
+    (opportunities, "economic_buyer_contact_id"),
+    (qualification, "contact_id"),
+    (conversations, "person_id"),
+    (feedback_items, "person_id"),
+)
+
+
+def repoint_many(store: Store, conn: sa.Connection, survivors: dict[uuid.UUID, uuid.UUID]) -> None:
+    """:func:`repoint_references` for many absorbed people at once (absorbed -> survivor)."""
+    if not survivors:
+        return
+    absorbed = sorted(survivors)
+    for table, column in _REFERENCES:
+        col = table.c[column]
+        rows = []
+        for part in chunked(absorbed):
+            for row_id, person in conn.execute(sa.select(table.c.id, col).where(col.in_(part))):
+                rows.append({"id": str(row_id), column: str(survivors[person])})
+        if rows:
+            store.update(conn, table, pa.Table.from_pylist(rows))
+    for part in chunked(absorbed):
+        conn.execute(person_scores.delete().where(person_scores.c.person_id.in_(part)))
+        s = merge_suggestions.c
+        conn.execute(
+            merge_suggestions.update()
+            .where(s.status == "pending", sa.or_(s.person_a.in_(part), s.person_b.in_(part)))
+            .values(status="stale")
+        )
+
+
 def repoint_references(conn: sa.Connection, loser: uuid.UUID, winner: uuid.UUID) -> None:
     """Records that named the absorbed person now name the surviving one."""
-    for table, column in (
-        (leads, "person_id"),
-        (opportunities, "primary_contact_id"),
-        (opportunities, "economic_buyer_contact_id"),
-        (qualification, "contact_id"),
-        (conversations, "person_id"),
-        (feedback_items, "person_id"),
-    ):
+    for table, column in _REFERENCES:
         col = table.c[column]
         conn.execute(table.update().where(col == loser).values({column: winner}))
     conn.execute(person_scores.delete().where(person_scores.c.person_id == loser))

@@ -24,7 +24,7 @@ from devfunnel.identity import accounts as account_assignment
 from devfunnel.identity import people as person_attributes
 from devfunnel.identity.graph import IdentityGraph
 from devfunnel.identity.keys import key as make_key
-from devfunnel.identity.merging import merge_people
+from devfunnel.identity.merging import PlannedMerge, merge_people_batch
 from devfunnel.ids import new_id
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
@@ -192,6 +192,7 @@ def _apply(
     seen_updates: list[dict[str, Any]] = []
     new_people: list[uuid.UUID] = []
     touched: set[uuid.UUID] = set()
+    planned: list[PlannedMerge] = []
     for component in graph.components().values():
         owners = sorted(uuid.UUID(k[len(_PERSON) :]) for k in component if k.startswith(_PERSON))
         real = [k for k in component if not k.startswith(_PERSON)]
@@ -200,7 +201,7 @@ def _apply(
         if owners:
             winner = owners[0]
             for loser in owners[1:]:
-                merge_people(conn, winner, loser, kind="automatic", now=now)
+                planned.append(PlannedMerge(winner, loser))
                 report.merged_people += 1
         else:
             winner = new_id()
@@ -221,6 +222,7 @@ def _apply(
                     "last_seen": obs.last_seen[key], "source": obs.source[key],
                     "created_at": now})  # fmt: skip
 
+    merge_people_batch(store, conn, planned, kind="automatic", now=now)
     if new_people:
         store.append(
             conn,

@@ -34,7 +34,11 @@ from devfunnel.pipeline.directory import UserRef, find_user, team, team_of, user
 from devfunnel.pipeline.facts import account_row, lead_facts
 from devfunnel.pipeline.lead_records import lead_row
 from devfunnel.store import Store
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.pipeline import leads
+
+#: Leads routed in one transaction by :func:`route_unrouted`.
+ROUTE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -281,17 +285,20 @@ def route_unrouted(
             ).scalars()
         )
     routed = unrouted = 0
-    for lead_id in waiting:
+    # Leads are routed one after another (round-robin credits carry from one to the next),
+    # ROUTE_BATCH to a transaction: a commit per lead cost more than routing it.
+    for part in chunked(waiting, ROUTE_BATCH):
         with store.exclusive("routing") as conn:
-            lead = lead_row(conn, lead_id)
-            if lead["owner_id"] is not None:
-                continue
-            decision, rr = decide(conn, settings, lead, at, dry_run=False)
-            if decision.owner is None:
-                unrouted += 1
-                continue
-            assign(conn, lead, decision, at, principal)
-            if rr is not None:
-                round_robin.save_credits(conn, rr.team, rr.credits, at)
-            routed += 1
+            for lead_id in part:
+                lead = lead_row(conn, lead_id)
+                if lead["owner_id"] is not None:
+                    continue
+                decision, rr = decide(conn, settings, lead, at, dry_run=False)
+                if decision.owner is None:
+                    unrouted += 1
+                    continue
+                assign(conn, lead, decision, at, principal)
+                if rr is not None:
+                    round_robin.save_credits(conn, rr.team, rr.credits, at)
+                routed += 1
     return routed, unrouted

@@ -23,7 +23,7 @@ from devfunnel.identity.domains import DomainClassifier
 from devfunnel.identity.graph import IdentityGraph
 from devfunnel.identity.matching.model import ScoredPair, score_pairs
 from devfunnel.identity.matching.records import build_records
-from devfunnel.identity.merging import merge_people
+from devfunnel.identity.merging import PlannedMerge, merge_people_batch
 from devfunnel.ids import new_id
 from devfunnel.store import Store
 from devfunnel.store.schema.identity import merge_blocks, merge_suggestions
@@ -59,6 +59,7 @@ def run_matching(store: Store, settings: Settings) -> MatchReport:
         graph = IdentityGraph(blocks=[(str(a), str(b)) for a, b in map(tuple, blocked)])
         survivor: dict[str, uuid.UUID] = {}
         suggestions = []
+        planned: list[PlannedMerge] = []
         for pair in sorted(pairs, key=lambda p: -p.probability):
             a, b = uuid.UUID(pair.a), uuid.UUID(pair.b)
             if frozenset((a, b)) in blocked:
@@ -81,9 +82,7 @@ def run_matching(store: Store, settings: Settings) -> MatchReport:
                     continue
                 winner, loser = min(live_a, live_b), max(live_a, live_b)
                 survivor[graph.find(pair.a)] = winner
-                merge_people(
-                    conn, winner, loser, kind="automatic", suggestion_id=suggestion, now=now
-                )
+                planned.append(PlannedMerge(winner, loser, suggestion))
                 report.merged += 1
             else:
                 report.suggested += 1
@@ -92,6 +91,7 @@ def run_matching(store: Store, settings: Settings) -> MatchReport:
                 "probability": pair.probability, "match_weight": pair.match_weight,
                 "evidence": pair.evidence, "status": "auto_merged" if merged else "pending",
                 "decided_at": now if merged else None, "created_at": now})  # fmt: skip
+        merge_people_batch(store, conn, planned, kind="automatic", now=now)
         for part in _chunks(suggestions, 500):
             conn.execute(merge_suggestions.insert(), part)
         winners = sorted(set(survivor.values()))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 #: Folds for calibration and for the cross-validated metrics.
 FOLDS = 5
@@ -68,7 +69,8 @@ class SuccessModel:
         [``FLOOR``, 1 - ``FLOOR``]: no open deal is certain."""
         if len(x) == 0:
             return np.empty(0)
-        p = np.asarray(self.calibrated.predict_proba(self._standard(x))[:, 1], dtype=float)
+        with threadpool_limits(limits=1, user_api="blas"):
+            p = np.asarray(self.calibrated.predict_proba(self._standard(x))[:, 1], dtype=float)
         bounded: np.ndarray = np.clip(p, FLOOR, 1 - FLOOR)
         return bounded
 
@@ -172,5 +174,8 @@ def fit(
         cv=group_folds(groups, y),
         ensemble=False,
     )
-    calibrated.fit((x - mean) / scale, np.asarray(y, dtype=int))
+    # A few thousand rows of a few dozen features: BLAS threads only wait on each other
+    # (twenty times slower on two busy cores than one thread), and results are the same.
+    with threadpool_limits(limits=1, user_api="blas"):
+        calibrated.fit((x - mean) / scale, np.asarray(y, dtype=int))
     return SuccessModel(list(features), list(labels), mean, scale, calibrated)
