@@ -7,13 +7,14 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devfunnel.cli.main import run
 from devfunnel.config import Settings
 from devfunnel.demo.load import load_demo
 from devfunnel.errors import NotFound
-from devfunnel.evaluate.success import evaluate_success
+from devfunnel.evaluate.success import _expected_auc, _intervals, evaluate_success
 from devfunnel.scoring.success import training
 from devfunnel.store import Store
 
@@ -44,6 +45,31 @@ def test_the_model_and_three_references_are_measured_together(
                                        "auc_above_naive_bayes"}  # fmt: skip
     # The demo is not easier for the model than for the truth.
     assert quality["auc"]["ceiling"] > 0.5
+    # Every AUC comes with a bootstrap interval around it, the gap too.
+    intervals = quality["auc_interval"]
+    assert set(intervals) == REFERENCES | {"gap"}
+    for name in REFERENCES:
+        low, high = intervals[name]
+        assert low <= quality["auc"][name] <= high
+    assert quality["gap"] == pytest.approx(quality["auc"]["ceiling"] - quality["auc"]["model"])
+    assert intervals["gap"][0] <= quality["gap"] <= intervals["gap"][1]
+    assert 0.5 < quality["ceiling_expected"] < 1
+
+
+def test_the_gap_interval_is_paired_and_the_expected_ceiling_is_the_truths_own() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.uniform(0.05, 0.95, 400)
+    y = (rng.random(400) < truth).astype(int)
+    noisy = truth + rng.normal(0, 0.3, 400)
+    same = _intervals(y, {"model": truth, "ceiling": truth})
+    # A model that predicts the truth has no gap in any resample...
+    assert same["gap"] == [0.0, 0.0]
+    assert same["model"][0] < same["model"][1]
+    # ...and a noisier one loses AUC in (nearly) every resample.
+    worse = _intervals(y, {"model": noisy, "ceiling": truth})
+    assert 0 < worse["gap"][0] < worse["gap"][1]
+    # Uniform probabilities rank outcomes drawn from them with an AUC near 0.79.
+    assert _expected_auc(truth) == pytest.approx(0.79, abs=0.03)
 
 
 def test_the_json_report_carries_the_success_model_keys(

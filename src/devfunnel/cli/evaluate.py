@@ -76,6 +76,10 @@ def evaluate(
     _success(document["success_model"])
 
 
+def _range(bounds: list[float]) -> str:
+    return f"{bounds[0]:.3f}-{bounds[1]:.3f}"
+
+
 def _success(success: dict[str, Any]) -> None:
     if "error" in success:
         console.print(f"Success model not evaluated: {success['error']}")
@@ -93,6 +97,13 @@ def _success(success: dict[str, Any]) -> None:
         f"{'yes' if met['auc_above_stage_only'] else 'no'}; above naive Bayes: "
         f"{'yes' if met['auc_above_naive_bayes'] else 'no'}."
     )
+    interval = success.get("auc_interval") or {}
+    if "gap" in interval:
+        console.print(
+            f"95% bootstrap intervals: model {_range(interval['model'])}, ceiling "
+            f"{_range(interval['ceiling'])}, gap {_range(interval['gap'])}; the ceiling "
+            f"averages {success['ceiling_expected']:.4f} over outcomes drawn again from it."
+        )
     counts = success["counts"]
     console.print(
         f"{counts['opportunities']:,} closed opportunities ({counts['won']:,} won, "

@@ -16,6 +16,13 @@ compared in the same run with three references on the same opportunities:
 
 The ceiling is the best AUC any model can expect; the target is an AUC within
 ``AUC_GAP`` of it and above both baselines.
+
+A few hundred opportunities make every AUC uncertain by a couple of hundredths, so the
+figures come with 95% intervals from a paired bootstrap (``INTERVAL_SAMPLES`` resamples of
+the opportunities, the same resample for every reference, so the interval of the gap is the
+gap's own, not two wide intervals subtracted). ``ceiling_expected`` is the ceiling's mean
+AUC over outcomes drawn again from the true probabilities: how lucky this draw of outcomes
+made the truth look (its own spread is about the bootstrap's).
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ from devfunnel.store.schema.pipeline import opportunities
 FOLDS = 5
 AUC_GAP = 0.03
 CALIBRATION_BINS = 10
+#: Bootstrap resamples for the intervals, and outcome redraws for ``ceiling_expected``.
+INTERVAL_SAMPLES = 1000
+REDRAWS = 200
 #: The sales fields the naive-Bayes baseline reads, as columns of the feature matrix.
 NAIVE_BAYES_FIELDS = ("type_expansion", "type_renewal", "stage_probability",
                       "segment_mid_market", "segment_enterprise", "log_amount", "competitor",
@@ -54,10 +64,16 @@ class SuccessQuality:
     counts: dict[str, int]
     as_of: date
     targets: dict[str, bool] = field(default_factory=dict)
+    #: 95% bootstrap intervals of each AUC and of the gap (ceiling minus model).
+    intervals: dict[str, list[float]] = field(default_factory=dict)
+    ceiling_expected: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "auc": self.auc,
+            "gap": round(self.auc["ceiling"] - self.auc["model"], 4),
+            "auc_interval": self.intervals,
+            "ceiling_expected": self.ceiling_expected,
             "brier": self.brier["model"],
             "brier_references": {k: v for k, v in self.brier.items() if k != "model"},
             "calibration": self.calibration,
@@ -122,6 +138,8 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
             "training_snapshots": len(data.moments),
         },
         as_of=as_of,
+        intervals=_intervals(y, predictions),
+        ceiling_expected=_expected_auc(ceiling),
     )
     quality.targets = {
         "auc_within_gap_of_ceiling": auc["ceiling"] - auc["model"] <= AUC_GAP,
@@ -155,6 +173,41 @@ def _naive_bayes(train: np.ndarray, y: np.ndarray, test: np.ndarray) -> np.ndarr
     bayes = CategoricalNB(alpha=1.0, min_categories=sizes)
     bayes.fit(encoded, y)
     return np.asarray(bayes.predict_proba(encode(test))[:, 1], dtype=float)
+
+
+def _intervals(y: np.ndarray, predictions: dict[str, np.ndarray]) -> dict[str, list[float]]:
+    """2.5th and 97.5th percentiles of each AUC and of the gap over paired resamples of
+    the opportunities (seeded, so the same data gives the same intervals)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    samples: dict[str, list[float]] = {name: [] for name in [*predictions, "gap"]}
+    for _ in range(INTERVAL_SAMPLES):
+        pick = rng.integers(0, len(y), len(y))
+        if y[pick].min() == y[pick].max():
+            continue
+        aucs = {k: float(roc_auc_score(y[pick], p[pick])) for k, p in predictions.items()}
+        for name, value in aucs.items():
+            samples[name].append(value)
+        samples["gap"].append(aucs["ceiling"] - aucs["model"])
+    return {
+        name: [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])]
+        for name, values in samples.items()
+        if values
+    }
+
+
+def _expected_auc(true: np.ndarray) -> float:
+    """Mean AUC of the true probabilities over outcomes drawn again from them (seeded)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    aucs = [
+        float(roc_auc_score(drawn, true))
+        for drawn in (rng.random((REDRAWS, len(true))) < true).astype(int)
+        if 0 < drawn.sum() < len(drawn)
+    ]
+    return round(float(np.mean(aucs)), 4)
 
 
 def _calibration(predicted: np.ndarray, true: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:

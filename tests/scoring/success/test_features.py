@@ -17,6 +17,7 @@ from devfunnel.scoring.success.features import (
     feature_names,
     feature_rows,
 )
+from devfunnel.scoring.success.signals import Moment, read_signals
 from devfunnel.store import Store
 from devfunnel.store.schema.pipeline import opportunity_changes
 from tests.pipeline.world import NOW, OPENED, World, build, send, usage
@@ -87,3 +88,15 @@ def test_developer_features_count_the_account_before_the_moment(
     assert row["log_contact_engagement"] > 0  # Jane is the primary contact
     matrix = feature_matrix(store, settings, [OpportunityMoment(world.opportunity, NOW)])
     assert matrix.shape == (1, len(feature_names(settings)))
+
+
+def test_the_contact_rate_is_the_primary_contacts_activities_a_day(
+    store: Store, settings: Settings, world: World
+) -> None:
+    """Engagement raises a developer's activity in proportion, so the model reads the rate
+    itself (a logarithm would squeeze the most engaged champions together)."""
+    (row,) = feature_rows(store, settings, [OpportunityMoment(world.opportunity, NOW)])
+    signals = read_signals(store, settings, [Moment(0, world.account, NOW, world.jane)])[0]
+    assert signals["contact_rate"] > 1
+    assert row["contact_rate"] == pytest.approx(signals["contact_rate"])
+    assert "log_contact_rate" not in row

@@ -90,10 +90,14 @@ FEATURES: dict[str, str] = {
     "primary_contact_known": "primary contact known",
     "log_contact_engagement": "engagement of the primary contact",
     "contact_active_days": "days the primary contact was active (30 days)",
-    "log_contact_rate": "activities a day of the primary contact",
+    "contact_rate": "activities a day of the primary contact",
     "qualification": "qualification (mean score of the elements)",
     "log_conversations": "conversations in the last 30 days",
 }
+
+
+#: The most activities a day a contact is credited with (a script is not a champion).
+RATE_CAP = 50.0
 
 
 def feature_names(settings: Settings) -> dict[str, str]:
@@ -184,7 +188,9 @@ def feature_rows(
             "primary_contact_known": float(opp["primary_contact_id"] is not None),
             "log_contact_engagement": _log(sig["contact_engagement"]),
             "contact_active_days": sig["contact_active_days"],
-            "log_contact_rate": _log(sig["contact_rate"]),
+            # Not a logarithm: a developer's activity rises in proportion to how engaged
+            # they are, and the rate itself tracks that engagement more closely.
+            "contact_rate": min(sig["contact_rate"], RATE_CAP),
             "qualification": (
                 sum(scores.get(e, 0) for e in elements) / (2 * len(elements)) if elements else 0.0
             ),

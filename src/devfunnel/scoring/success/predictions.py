@@ -56,7 +56,8 @@ def refresh_predictions(
         raise NotFound("no success model has been trained yet; run `devfunnel model train`")
     if version.features != list(feature_names(settings)):
         raise Conflict(
-            "the newest success model was trained on other features (the ICP rules changed); "
+            "the newest success model was trained on other features (the ICP rules or "
+            "devfunnel's features changed); "
             "run `devfunnel model train`"
         )
     o = opportunities.c
