@@ -111,7 +111,7 @@ def scorecard(
     since = min(at - timedelta(days=WINDOW_DAYS), _midnight(mondays[0]))
     window = at - timedelta(days=WINDOW_DAYS)
     with store.read() as conn:
-        handoff_rows = list(conn.execute(sa.select(handoffs).where(handoffs.c.created_at <= at)))
+        handoff_rows = _handoff_rows(conn, since, at)
         lead_rows = _lead_outcomes(conn, since, at)
         moves = _gated_moves(conn, since, at)
         pqa_rows = _pqa_conversions(conn, at)
@@ -177,6 +177,22 @@ def _counts(
 
 
 # --- handoff quality ---------------------------------------------------------------------
+
+
+def _handoff_rows(conn: sa.Connection, since: datetime, at: datetime) -> list[Any]:
+    """The handoffs the scorecard reads: sent since ``since`` (the window and the trend
+    weeks) or still pending (the queue), with only the columns the quality parts use:
+    the packet, the widest column, is never read here."""
+    h = handoffs.c
+    sent = sa.func.coalesce(h.sent_at, h.created_at)
+    return list(
+        conn.execute(
+            sa.select(
+                h.kind, h.state, h.completeness, h.created_at, h.sent_at, h.due_at,
+                h.accepted_at, h.next_stage_reached_at,
+            ).where(h.created_at <= at, sa.or_(h.state == "pending", sent >= since))
+        )
+    )  # fmt: skip
 
 
 def _handoff_quality(
