@@ -18,13 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
-from devfunnel.dashboard.account_notes import AccountNote, list_notes
+from devfunnel.dashboard.account_notes import AccountNote, read_notes
 from devfunnel.errors import NotFound
 from devfunnel.identity.lookup import AccountView, find_account
 from devfunnel.journey.views import AccountJourney, journey_of
-from devfunnel.pipeline.handoff_records import HandoffView, list_handoffs
-from devfunnel.pipeline.lead_records import LeadView, list_leads
-from devfunnel.pipeline.opportunity_records import OpportunityView, list_opportunities
+from devfunnel.pipeline.handoff_records import HandoffView, account_handoffs
+from devfunnel.pipeline.lead_records import LeadView, account_leads
+from devfunnel.pipeline.opportunity_records import OpportunityView, account_opportunities
 from devfunnel.pipeline.qualification import ElementScore, read_qualifications
 from devfunnel.scoring.views import MomentumPoint, read_momentum_history
 from devfunnel.store import Store
@@ -103,8 +103,9 @@ def account_page(
     store: Store, settings: Settings, account_id: uuid.UUID, *, timeline_page: int = 1
 ) -> AccountPage:
     """The whole page, read in as few round trips as the parts allow: the account is
-    looked up once, and the parts that can share one connection do (each connection
-    checked out costs a begin and a rollback)."""
+    looked up once, then every part is read on one connection (each connection checked
+    out costs a begin and a rollback), and the lists the page shows whole are read
+    without counting them."""
     account = find_account(store, str(account_id), people_limit=200)
     with store.read() as conn:
         journey = journey_of(conn, settings, account)
@@ -127,8 +128,11 @@ def account_page(
         ).all()
         history = read_momentum_history(conn, account.id)
         timeline = _timeline(conn, settings, account.id, timeline_page)
-        opps = list_opportunities(store, settings, account_id=account.id, limit=20).items
+        opps = account_opportunities(conn, settings, account.id, limit=20)
         frameworks = read_qualifications(conn, settings, [o.id for o in opps])
+        leads = account_leads(conn, account.id, limit=20)
+        handoffs = account_handoffs(conn, account.id, limit=20)
+        notes = read_notes(conn, account.id)
     deals = [Deal(o, _frameworks(settings, frameworks[o.id])) for o in opps]
     return AccountPage(
         account=account,
@@ -138,10 +142,10 @@ def account_page(
         history=history,
         timeline=timeline,
         deals=deals,
-        leads=list(list_leads(store, account_id=account.id, limit=20).items),
-        handoffs=list(list_handoffs(store, settings, account_id=account.id, limit=20).items),
+        leads=leads,
+        handoffs=handoffs,
         conversations=[Conversation(*t) for t in talks],
-        notes=list_notes(store, account.id),
+        notes=notes,
     )
 
 
