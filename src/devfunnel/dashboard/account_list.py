@@ -298,17 +298,24 @@ def list_accounts(
         s.pqa_since,
     )
     with store.read() as conn:
-        total = conn.execute(
-            sa.select(sa.func.count()).select_from(joined).where(*where)
-        ).scalar_one()
+        # The total rides along with the page (the sort reads every match anyway); only a
+        # page past the end, which has no row to carry it, counts separately.
         rows = conn.execute(
-            sa.select(*columns)
+            sa.select(*columns, sa.func.count().over().label("matching"))
             .select_from(joined)
             .where(*where)
             .order_by(first, s.momentum.desc().nulls_last(), a.id)
             .limit(limit)
             .offset(offset)
         ).all()
+        if rows:
+            total = rows[0].matching
+        elif offset == 0:
+            total = 0
+        else:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(joined).where(*where)
+            ).scalar_one()
     items = [
         AccountRow(
             r.id,

@@ -64,14 +64,21 @@ def may_write(principal: Principal, owner_id: uuid.UUID | None) -> bool:
 
 def list_notes(store: Store, account_id: uuid.UUID, *, limit: int = 100) -> list[AccountNote]:
     """The account's notes, newest first."""
-    n = account_notes.c
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(n.id, n.account_id, n.author_id, n.author_label, n.body, n.created_at)
-            .where(n.account_id == account_id)
-            .order_by(n.created_at.desc(), n.id.desc())
-            .limit(limit)
-        ).all()
+        return read_notes(conn, account_id, limit=limit)
+
+
+def read_notes(
+    conn: sa.Connection, account_id: uuid.UUID, *, limit: int = 100
+) -> list[AccountNote]:
+    """:func:`list_notes` on the caller's connection."""
+    n = account_notes.c
+    rows = conn.execute(
+        sa.select(n.id, n.account_id, n.author_id, n.author_label, n.body, n.created_at)
+        .where(n.account_id == account_id)
+        .order_by(n.created_at.desc(), n.id.desc())
+        .limit(limit)
+    ).all()
     return [AccountNote(*r) for r in rows]
 
 

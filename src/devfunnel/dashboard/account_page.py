@@ -18,15 +18,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
-from devfunnel.dashboard.account_notes import AccountNote, list_notes
+from devfunnel.dashboard.account_notes import AccountNote, read_notes
 from devfunnel.errors import NotFound
 from devfunnel.identity.lookup import AccountView, find_account
-from devfunnel.journey.views import AccountJourney, account_journey
-from devfunnel.pipeline.handoff_records import HandoffView, list_handoffs
-from devfunnel.pipeline.lead_records import LeadView, list_leads
-from devfunnel.pipeline.opportunity_records import OpportunityView, list_opportunities
-from devfunnel.pipeline.qualification import ElementScore, read_qualification
-from devfunnel.scoring.views import MomentumPoint, momentum_history
+from devfunnel.journey.views import AccountJourney, journey_of
+from devfunnel.pipeline.handoff_records import HandoffView, account_handoffs
+from devfunnel.pipeline.lead_records import LeadView, account_leads
+from devfunnel.pipeline.opportunity_records import OpportunityView, account_opportunities
+from devfunnel.pipeline.qualification import ElementScore, read_qualifications
+from devfunnel.scoring.views import MomentumPoint, read_momentum_history
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.events import events
@@ -102,9 +102,13 @@ def parse_account_id(text: str) -> uuid.UUID:
 def account_page(
     store: Store, settings: Settings, account_id: uuid.UUID, *, timeline_page: int = 1
 ) -> AccountPage:
+    """The whole page, read in as few round trips as the parts allow: the account is
+    looked up once, then every part is read on one connection (each connection checked
+    out costs a begin and a rollback), and the lists the page shows whole are read
+    without counting them."""
     account = find_account(store, str(account_id), people_limit=200)
-    journey = account_journey(store, settings, str(account.id))
     with store.read() as conn:
+        journey = journey_of(conn, settings, account)
         owner = conn.execute(
             sa.select(users.c.id, sa.func.coalesce(users.c.name, users.c.email).label("label"))
             .select_from(accounts.join(users, users.c.id == accounts.c.owner_id))
@@ -122,28 +126,32 @@ def account_page(
             .order_by(conversations.c.occurred_at.desc())
             .limit(10)
         ).all()
-        opps = list_opportunities(store, settings, account_id=account.id, limit=20).items
-        deals = [Deal(o, _frameworks(conn, settings, o.id)) for o in opps]
+        history = read_momentum_history(conn, account.id)
+        timeline = _timeline(conn, settings, account.id, timeline_page)
+        opps = account_opportunities(conn, settings, account.id, limit=20)
+        frameworks = read_qualifications(conn, settings, [o.id for o in opps])
+        leads = account_leads(conn, account.id, limit=20)
+        handoffs = account_handoffs(conn, account.id, limit=20)
+        notes = read_notes(conn, account.id)
+    deals = [Deal(o, _frameworks(settings, frameworks[o.id])) for o in opps]
     return AccountPage(
         account=account,
         owner_id=owner.id if owner else None,
         owner=owner.label if owner else None,
         journey=journey,
-        history=momentum_history(store, account.id),
-        timeline=activity_timeline(store, settings, account.id, page=timeline_page),
+        history=history,
+        timeline=timeline,
         deals=deals,
-        leads=list(list_leads(store, account_id=account.id, limit=20).items),
-        handoffs=list(list_handoffs(store, settings, account_id=account.id, limit=20).items),
+        leads=leads,
+        handoffs=handoffs,
         conversations=[Conversation(*t) for t in talks],
-        notes=list_notes(store, account.id),
+        notes=notes,
     )
 
 
-def _frameworks(
-    conn: sa.Connection, settings: Settings, opportunity_id: uuid.UUID
-) -> dict[str, list[ElementScore]]:
+def _frameworks(settings: Settings, elements: list[ElementScore]) -> dict[str, list[ElementScore]]:
     out: dict[str, list[ElementScore]] = {f: [] for f in settings.qualification.frameworks}
-    for element in read_qualification(conn, settings, opportunity_id):
+    for element in elements:
         out[element.framework].append(element)
     return out
 
@@ -151,34 +159,38 @@ def _frameworks(
 def activity_timeline(
     store: Store, settings: Settings, account_id: uuid.UUID, *, page: int = 1
 ) -> Timeline:
-    """The account's people's events, newest first, :data:`TIMELINE_PAGE` a page.
+    """The account's people's events, newest first, :data:`TIMELINE_PAGE` a page."""
+    with store.read() as conn:
+        return _timeline(conn, settings, account_id, page)
 
-    Events name identities, not people: the account's people's identity keys are read
-    first, then the events carrying them (an indexed lookup on PostgreSQL)."""
+
+def _timeline(
+    conn: sa.Connection, settings: Settings, account_id: uuid.UUID, page: int
+) -> Timeline:
+    """Events name identities, not people: one query joins the events to the identities
+    of the account's live people (a hash join on DuckDB, an indexed lookup per identity
+    on PostgreSQL) and names each event's person on the way."""
     page = max(1, page)
     p, i, e = people.c, identities.c, events.c
-    with store.read() as conn:
-        keyed = conn.execute(
-            sa.select(i.key, p.id, sa.func.coalesce(p.name, p.email).label("who"))
-            .select_from(identities.join(people, p.id == i.person_id))
-            .where(p.account_id == account_id, p.merged_into.is_(None))
-        ).all()
-        if not keyed:
-            return Timeline([], page, False)
-        who = {k: (pid, name) for k, pid, name in keyed}
-        rows = conn.execute(
-            sa.select(e.timestamp, e.identity_key, e.type, e.event, e.source)
-            .where(e.identity_key.in_(list(who)))
-            .order_by(e.timestamp.desc())
-            .limit(TIMELINE_PAGE + 1)
-            .offset((page - 1) * TIMELINE_PAGE)
-        ).all()
+    rows = conn.execute(
+        sa.select(
+            e.timestamp, e.type, e.event, e.source, p.id.label("person_id"),
+            sa.func.coalesce(p.name, p.email).label("who"),
+        )
+        .select_from(
+            events.join(identities, i.key == e.identity_key).join(people, p.id == i.person_id)
+        )
+        .where(p.account_id == account_id, p.merged_into.is_(None))
+        .order_by(e.timestamp.desc())
+        .limit(TIMELINE_PAGE + 1)
+        .offset((page - 1) * TIMELINE_PAGE)
+    ).all()  # fmt: skip
     labels = _activity_labels(settings)
     items = [
         Activity(
             r.timestamp,
-            who[r.identity_key][0],
-            who[r.identity_key][1] or "someone",
+            r.person_id,
+            r.who or "someone",
             r.type,
             r.event,
             labels.get((r.type in ("page", "screen"), (r.event or "").lower())),

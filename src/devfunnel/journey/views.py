@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.identity import lookup
-from devfunnel.scoring.views import AccountScore, account_score
+from devfunnel.scoring.views import AccountScore, read_account_score
 from devfunnel.store import Store
 from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.scores import journey_transitions, person_scores
@@ -63,16 +63,23 @@ def stages_of(
     store: Store, settings: Settings, kind: str, subject_id: uuid.UUID
 ) -> list[StageReached]:
     """Every configured stage, with when (and by which milestone) it was reached."""
-    t = journey_transitions.c
     with store.read() as conn:
-        reached = {
-            stage: (at, milestone)
-            for stage, at, milestone in conn.execute(
-                sa.select(t.stage, t.reached_at, t.milestone).where(
-                    t.subject_kind == kind, t.subject_id == subject_id
-                )
+        return read_stages(conn, settings, kind, subject_id)
+
+
+def read_stages(
+    conn: sa.Connection, settings: Settings, kind: str, subject_id: uuid.UUID
+) -> list[StageReached]:
+    """:func:`stages_of` on the caller's connection (a page reading many parts at once)."""
+    t = journey_transitions.c
+    reached = {
+        stage: (at, milestone)
+        for stage, at, milestone in conn.execute(
+            sa.select(t.stage, t.reached_at, t.milestone).where(
+                t.subject_kind == kind, t.subject_id == subject_id
             )
-        }
+        )
+    }
     return [
         StageReached(s.id, s.label, s.devrel_goal, s.funnel_stage,
                      *(reached.get(s.id) or (None, None)))
@@ -83,18 +90,26 @@ def stages_of(
 def account_journey(store: Store, settings: Settings, id_or_domain: str) -> AccountJourney:
     """The journey of an account by id or domain (NotFound when there is none)."""
     account = lookup.find_account(store, id_or_domain, people_limit=1)
-    stages = stages_of(store, settings, "account", account.id)
+    with store.read() as conn:
+        return journey_of(conn, settings, account)
+
+
+def journey_of(
+    conn: sa.Connection, settings: Settings, account: lookup.AccountView
+) -> AccountJourney:
+    """The journey of an account already looked up, on the caller's connection, so a page
+    that shows the account too looks it up once."""
+    stages = read_stages(conn, settings, "account", account.id)
     reached = [s.stage for s in stages if s.reached_at is not None]
     buyer_activities = {f"activity:{a.id}" for a in settings.activity_types if a.buyer_signal}
     p, s = people.c, person_scores.c
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(p.id, p.name, p.email, p.title, p.persona, s.journey_stage,
-                      s.engagement, s.pql, s.why)
-            .select_from(people.join(person_scores, s.person_id == p.id))
-            .where(p.account_id == account.id, p.merged_into.is_(None))
-            .order_by(s.engagement.desc(), p.id)
-        ).all()  # fmt: skip
+    rows = conn.execute(
+        sa.select(p.id, p.name, p.email, p.title, p.persona, s.journey_stage,
+                  s.engagement, s.pql, s.why)
+        .select_from(people.join(person_scores, s.person_id == p.id))
+        .where(p.account_id == account.id, p.merged_into.is_(None))
+        .order_by(s.engagement.desc(), p.id)
+    ).all()  # fmt: skip
     developers: list[EngagedPerson] = []
     buyers: list[EngagedPerson] = []
     for r in rows:
@@ -105,5 +120,5 @@ def account_journey(store: Store, settings: Settings, id_or_domain: str) -> Acco
         (buyers if is_buyer else developers).append(person)
     return AccountJourney(
         account.id, account.name, account.domain, reached[-1] if reached else None, stages,
-        developers, buyers, account_score(store, account.id),
+        developers, buyers, read_account_score(conn, account.id),
     )  # fmt: skip

@@ -111,7 +111,7 @@ def scorecard(
     since = min(at - timedelta(days=WINDOW_DAYS), _midnight(mondays[0]))
     window = at - timedelta(days=WINDOW_DAYS)
     with store.read() as conn:
-        handoff_rows = list(conn.execute(sa.select(handoffs).where(handoffs.c.created_at <= at)))
+        handoff_rows = _handoff_rows(conn, since, at)
         lead_rows = _lead_outcomes(conn, since, at)
         moves = _gated_moves(conn, since, at)
         pqa_rows = _pqa_conversions(conn, at)
@@ -160,12 +160,14 @@ def scorecard(
 def _by_week(
     rows: Iterable[Any], when: Callable[[Any], datetime | None], mondays: list[date]
 ) -> dict[date, list[Any]]:
-    first = mondays[0]
+    # Whole weeks since the first Monday's midnight: the same weeks as ``week_start``,
+    # with one subtraction a row (the scorecard groups thousands of rows per view).
+    first, start = mondays[0], _midnight(mondays[0])
     grouped: dict[date, list[Any]] = defaultdict(list)
     for row in rows:
         moment = as_utc(when(row))
-        if moment is not None and week_start(moment) >= first:
-            grouped[week_start(moment)].append(row)
+        if moment is not None and moment >= start:
+            grouped[first + timedelta(weeks=(moment - start).days // 7)].append(row)
     return grouped
 
 
@@ -177,6 +179,22 @@ def _counts(
 
 
 # --- handoff quality ---------------------------------------------------------------------
+
+
+def _handoff_rows(conn: sa.Connection, since: datetime, at: datetime) -> list[Any]:
+    """The handoffs the scorecard reads: sent since ``since`` (the window and the trend
+    weeks) or still pending (the queue), with only the columns the quality parts use:
+    the packet, the widest column, is never read here."""
+    h = handoffs.c
+    sent = sa.func.coalesce(h.sent_at, h.created_at)
+    return list(
+        conn.execute(
+            sa.select(
+                h.kind, h.state, h.completeness, h.created_at, h.sent_at, h.due_at,
+                h.accepted_at, h.next_stage_reached_at,
+            ).where(h.created_at <= at, sa.or_(h.state == "pending", sent >= since))
+        )
+    )  # fmt: skip
 
 
 def _handoff_quality(
@@ -285,32 +303,46 @@ class _Lead:
 
 def _lead_outcomes(conn: sa.Connection, since: datetime, at: datetime) -> list[_Lead]:
     """Leads with an SLA, with the outcome ``sla_compliance`` gives them as of ``at``;
-    routed since ``since``, or breached and still waiting for a first touch."""
+    routed since ``since``, or breached and still waiting for a first touch. The outcome
+    is decided in SQL (one row of booleans a lead), so only two times a lead come back."""
     lc = leads.c
+    due, touched = lc.sla_due_at, lc.first_touch_at
+    met = sa.and_(touched.is_not(None), touched <= due)
+    breached = sa.and_(
+        sa.not_(met),
+        sa.or_(
+            lc.breached_at.is_not(None),
+            sa.and_(touched.is_not(None), touched > due),
+            sa.and_(touched.is_(None), due <= at),
+        ),
+    )
+    open_breach = sa.and_(breached, touched.is_(None), lc.status.in_(("new", "working")))
     rows = conn.execute(
-        sa.select(lc.routed_at, lc.sla_due_at, lc.first_touch_at, lc.breached_at, lc.status).where(
-            lc.sla_due_at.is_not(None),
+        sa.select(
+            lc.routed_at,
+            lc.breached_at,
+            sa.case((met, True), else_=False).label("met"),
+            sa.case((breached, True), else_=False).label("breached"),
+            sa.case((open_breach, True), else_=False).label("open_breach"),
+        ).where(
+            due.is_not(None),
             lc.routed_at <= at,
             sa.or_(
                 lc.routed_at >= since,
-                sa.and_(lc.breached_at.is_not(None), lc.first_touch_at.is_(None)),
+                sa.and_(lc.breached_at.is_not(None), touched.is_(None)),
             ),
         )
     ).all()
-    out = []
-    for r in rows:
-        due, touched = as_utc(r.sla_due_at), as_utc(r.first_touch_at)
-        met = touched is not None and due is not None and touched <= due
-        breached = not met and (
-            r.breached_at is not None
-            or (touched is not None and due is not None and touched > due)
-            or (touched is None and due is not None and due <= at)
+    return [
+        _Lead(
+            as_utc(r.routed_at) or at,
+            bool(r.met),
+            bool(r.breached),
+            as_utc(r.breached_at),
+            bool(r.open_breach),
         )
-        open_breach = breached and touched is None and r.status in ("new", "working")
-        out.append(
-            _Lead(as_utc(r.routed_at) or at, met, breached, as_utc(r.breached_at), open_breach)
-        )
-    return out
+        for r in rows
+    ]
 
 
 def _speed_to_lead(

@@ -201,3 +201,17 @@ def list_handoffs(
             _query().where(*where).order_by(h.due_at, h.id).limit(limit).offset(offset)
         )
         return Page([view(r, at) for r in rows], total, limit, offset)
+
+
+def account_handoffs(
+    conn: sa.Connection, account_id: uuid.UUID, *, limit: int = 50, now: datetime | None = None
+) -> list[HandoffView]:
+    """An account's handoffs as :func:`list_handoffs` orders them, on the caller's
+    connection and without the total."""
+    check_page(limit, 0)
+    at = utc_now(now)
+    h = handoffs.c
+    rows = conn.execute(
+        _query().where(h.account_id == account_id).order_by(h.due_at, h.id).limit(limit)
+    )
+    return [view(r, at) for r in rows]

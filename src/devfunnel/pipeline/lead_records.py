@@ -169,3 +169,17 @@ def list_leads(
             .offset(offset)
         )
         return Page([_view(r) for r in rows], count, limit, offset)
+
+
+def account_leads(conn: sa.Connection, account_id: uuid.UUID, *, limit: int = 50) -> list[LeadView]:
+    """An account's leads as :func:`list_leads` orders them, on the caller's connection
+    and without the total (the account page shows them all at once)."""
+    check_page(limit, 0)
+    lc = leads.c
+    rows = conn.execute(
+        _query()
+        .where(lc.account_id == account_id)
+        .order_by(lc.created_at.desc(), lc.id.desc())
+        .limit(limit)
+    )
+    return [_view(r) for r in rows]

@@ -260,6 +260,22 @@ def list_opportunities(
         return Page([view(settings, r) for r in rows], total, limit, offset)
 
 
+def account_opportunities(
+    conn: sa.Connection, settings: Settings, account_id: uuid.UUID, *, limit: int = 50
+) -> list[OpportunityView]:
+    """An account's opportunities as :func:`list_opportunities` orders them, on the
+    caller's connection and without the total."""
+    check_page(limit, 0)
+    o = opportunities.c
+    rows = conn.execute(
+        _query()
+        .where(o.account_id == account_id)
+        .order_by(o.created_at.desc(), o.id.desc())
+        .limit(limit)
+    )
+    return [view(settings, r) for r in rows]
+
+
 def require_stage(settings: Settings, stage: str) -> None:
     """Refuse a stage id that is not configured, naming the valid ones."""
     ids = [s.id for s in settings.pipeline.stages]

@@ -109,28 +109,40 @@ def read_qualification(
     conn: sa.Connection, settings: Settings, opportunity_id: uuid.UUID
 ) -> list[ElementScore]:
     """Every enabled element of the opportunity; elements never recorded score 0."""
-    stored = {
-        row.element: row
-        for row in conn.execute(
-            sa.select(qualification).where(qualification.c.opportunity_id == opportunity_id)
+    return read_qualifications(conn, settings, [opportunity_id])[opportunity_id]
+
+
+def read_qualifications(
+    conn: sa.Connection, settings: Settings, opportunity_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ElementScore]]:
+    """:func:`read_qualification` of several opportunities in one query (a page listing
+    deals), by opportunity id."""
+    wanted = list(dict.fromkeys(opportunity_ids))
+    stored: dict[tuple[uuid.UUID, str], Any] = {}
+    if wanted:
+        rows = conn.execute(
+            sa.select(qualification).where(qualification.c.opportunity_id.in_(wanted))
         )
-    }
-    out = []
-    for framework, element in enabled_elements(settings):
-        row = stored.get(element)
-        out.append(
-            ElementScore(
-                framework=framework,
-                element=element,
-                label=LABELS[element],
-                score=int(row.score) if row else 0,
-                evidence=row.evidence if row else None,
-                evidence_url=row.evidence_url if row else None,
-                contact_id=row.contact_id if row else None,
-                updated_by=row.updated_by if row else None,
-                updated_at=row.updated_at if row else None,
+        stored = {(row.opportunity_id, row.element): row for row in rows}
+    elements = enabled_elements(settings)
+    out: dict[uuid.UUID, list[ElementScore]] = {}
+    for opportunity_id in wanted:
+        scores = out[opportunity_id] = []
+        for framework, element in elements:
+            row = stored.get((opportunity_id, element))
+            scores.append(
+                ElementScore(
+                    framework=framework,
+                    element=element,
+                    label=LABELS[element],
+                    score=int(row.score) if row else 0,
+                    evidence=row.evidence if row else None,
+                    evidence_url=row.evidence_url if row else None,
+                    contact_id=row.contact_id if row else None,
+                    updated_by=row.updated_by if row else None,
+                    updated_at=row.updated_at if row else None,
+                )
             )
-        )
     return out
 
 

@@ -140,13 +140,18 @@ def list_accounts(
 
 def account_score(store: Store, account_id: uuid.UUID) -> AccountScore | None:
     """One account's scores, or ``None`` before it was ever scored."""
-    s, a = account_scores.c, accounts.c
     with store.read() as conn:
-        row = conn.execute(
-            sa.select(*_columns())
-            .select_from(account_scores.join(accounts, a.id == s.account_id))
-            .where(s.account_id == account_id)
-        ).first()
+        return read_account_score(conn, account_id)
+
+
+def read_account_score(conn: sa.Connection, account_id: uuid.UUID) -> AccountScore | None:
+    """:func:`account_score` on the caller's connection."""
+    s, a = account_scores.c, accounts.c
+    row = conn.execute(
+        sa.select(*_columns())
+        .select_from(account_scores.join(accounts, a.id == s.account_id))
+        .where(s.account_id == account_id)
+    ).first()
     return _row(row) if row is not None else None
 
 
@@ -163,14 +168,21 @@ def momentum_history(
 ) -> list[MomentumPoint]:
     """The account's momentum points, oldest first (weekly from the backfill, then one
     per day scores were computed)."""
+    with store.read() as conn:
+        return read_momentum_history(conn, account_id, since=since)
+
+
+def read_momentum_history(
+    conn: sa.Connection, account_id: uuid.UUID, *, since: date | None = None
+) -> list[MomentumPoint]:
+    """:func:`momentum_history` on the caller's connection."""
     h = account_score_history.c
     query = sa.select(h.day, h.momentum, h.fit, h.active_developers).where(
         h.account_id == account_id
     )
     if since is not None:
         query = query.where(h.day >= since)
-    with store.read() as conn:
-        return [
-            MomentumPoint(d, float(m), float(f), int(n))
-            for d, m, f, n in conn.execute(query.order_by(h.day))
-        ]
+    return [
+        MomentumPoint(d, float(m), float(f), int(n))
+        for d, m, f, n in conn.execute(query.order_by(h.day))
+    ]
