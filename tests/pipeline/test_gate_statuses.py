@@ -9,7 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from devfunnel.admin.audit import Actor
+from devfunnel.admin.permissions import Principal
 from devfunnel.config import Settings
+from devfunnel.pipeline import board
 from devfunnel.pipeline.exit_criteria import gate_status, gate_statuses
 from devfunnel.pipeline.technical_validation import refresh
 from devfunnel.store import Store
@@ -107,3 +110,42 @@ def test_account_fallback_ties_and_scores_agree_on_both_backends(
     one_by_one, set_wise = _both(store, settings)
     assert set_wise == one_by_one
     assert [u.actual for u in set_wise[0].missing if u.name == "technical_fit"] == [12.0]
+
+
+def test_the_board_shows_each_card_with_the_moves_gate_on_both_backends(
+    store: Store, settings: Settings
+) -> None:
+    world = build(store, settings)
+    with store.transaction() as conn:
+        conn.execute(
+            sa.insert(technical_validations), [_validation(world.account, None, 30.0, NOW)]
+        )
+    shown = board.board(store, settings, world.owner, now=NOW)
+    cards = [(c.stage.id, card) for c in shown.columns for card in c.cards]
+    assert [(stage, card.opportunity.id) for stage, card in cards] == [
+        ("technical_evaluation", world.opportunity)
+    ]
+    with store.read() as conn:
+        row = conn.execute(sa.select(opportunities)).one()
+        assert cards[0][1].gate == gate_status(conn, settings, dict(row._mapping))
+    assert [u.actual for u in cards[0][1].gate.missing if u.name == "technical_fit"] == [30.0]
+    assert cards[0][1].movable
+    assert board.board(store, settings, world.owner, now=NOW, limit=1).columns[1].total == 1
+
+
+def test_each_column_keeps_its_closest_close_dates_up_to_the_limit(
+    demo: Store, settings: Settings
+) -> None:
+    admin = Principal(Actor("user", uuid.uuid4(), "a@acme.dev"), user_id=uuid.uuid4(), role="admin")
+    shown = board.board(demo, settings, admin, limit=3, closed_days=100_000)
+    o = opportunities.c
+    with demo.read() as conn:
+        for column in shown.columns:
+            expected = conn.execute(
+                sa.select(o.id)
+                .where(o.stage == column.stage.id)
+                .order_by(o.close_date.is_(None), o.close_date, o.name, o.id)
+                .limit(3)
+            ).scalars()
+            assert [c.opportunity.id for c in column.cards] == list(expected)
+    assert sum(c.total for c in shown.columns) > sum(len(c.cards) for c in shown.columns) > 3
