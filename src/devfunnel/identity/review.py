@@ -34,7 +34,7 @@ from devfunnel.identity import people as person_attributes
 from devfunnel.identity.lookup import _MAX_HOPS, PersonView, people_views, surviving
 from devfunnel.ids import parse_id
 from devfunnel.store import Store
-from devfunnel.store.query import chunked
+from devfunnel.store.query import any_of, chunked
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import identities, merge_suggestions, merges, people
 
@@ -309,7 +309,9 @@ def _survivors(
             break
         step: dict[uuid.UUID, uuid.UUID | None] = {}
         for part in chunked(sorted(set(current.values()), key=str)):
-            step.update(conn.execute(sa.select(p.id, p.merged_into).where(p.id.in_(part))).all())
+            step.update(
+                conn.execute(sa.select(p.id, p.merged_into).where(any_of(p.id, part))).all()
+            )
         ahead: dict[uuid.UUID, uuid.UUID] = {}
         for asked, at in current.items():
             into = step.get(at, at)
