@@ -64,6 +64,12 @@ def measure(
             top = conn.execute(
                 sa.text("SELECT account_id FROM account_scores ORDER BY momentum DESC LIMIT 1")
             ).scalar_one_or_none()
+            busiest = conn.execute(
+                sa.text(
+                    "SELECT id, name FROM people WHERE merged_into IS NULL AND name IS NOT NULL "
+                    "ORDER BY event_count DESC, id LIMIT 1"
+                )
+            ).first()
         with TestClient(create_app(settings, store, run_worker=False)) as client:
             form = client.get("/login").text
             token = re.search(r'name="csrf_token" value="([^"]*)"', form)
@@ -78,6 +84,12 @@ def measure(
             paths = [item.path for item in top_nav(admin)]
             if top is not None:
                 paths.append(f"/accounts/{top}")
+            # The work pages beyond their defaults: everyone's handoffs, a people search
+            # and a person, and the admins' alert and CRM settings.
+            paths += ["/handoffs?scope=all", "/settings/alerts", "/settings/crm"]
+            if busiest is not None:
+                first = busiest.name.split()[0].lower()
+                paths += [f"/people?q={first}", f"/people?person={busiest.id}"]
             row["baseline_health_ms"] = _timed(client, "/api/v1/health", requests)["median_ms"]
             row["pages"] = {path: _timed(client, path, requests) for path in paths}
     slowest = max((p["p95_ms"] for p in row["pages"].values()), default=0.0)
@@ -116,8 +128,7 @@ def _database(backend: str, workdir: Path, loaded: str | None) -> Iterator[str]:
 
 def line(row: dict[str, Any]) -> str:
     pages = ", ".join(
-        f"{'/accounts/{id}' if re.match(r'/accounts/[0-9a-f-]{36}$', p) else p} "
-        f"{v['median_ms']:.0f}/{v['p95_ms']:.0f}"
+        f"{re.sub(r'[0-9a-f-]{36}', '{id}', p)} {v['median_ms']:.0f}/{v['p95_ms']:.0f}"
         for p, v in row["pages"].items()
     )
     verdict = "all under" if row["all_under_target"] else "NOT all under"

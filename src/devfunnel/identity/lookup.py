@@ -27,7 +27,7 @@ from devfunnel.errors import NotFound, ValidationError
 from devfunnel.identity.domains import DomainClassifier, domain_from_url
 from devfunnel.identity.keys import key, normalise_email, normalise_github, normalise_id
 from devfunnel.store import Store
-from devfunnel.store.query import chunked
+from devfunnel.store.query import any_of, chunked
 from devfunnel.store.schema.identity import account_keys, accounts, identities, people
 from devfunnel.vocabulary import IDENTITY_KINDS
 
@@ -194,13 +194,13 @@ def people_views(conn: sa.Connection, person_ids: Sequence[uuid.UUID]) -> list[P
                       p.event_count, p.first_seen, p.last_seen, p.account_id,
                       a.domain.label("account_domain"), a.name.label("account_name"))
             .select_from(people.outerjoin(accounts, a.id == p.account_id))
-            .where(p.id.in_(part))
+            .where(any_of(p.id, part))
         )  # fmt: skip
         found.update((row.id, row) for row in conn.execute(query))
         i = identities.c
         for row in conn.execute(
             sa.select(i.person_id, i.kind, i.value, i.first_seen, i.last_seen).where(
-                i.person_id.in_(part)
+                any_of(i.person_id, part)
             )
         ):
             owned[row.person_id].append(

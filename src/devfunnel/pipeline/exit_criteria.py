@@ -17,7 +17,8 @@ that says what to do, so the API, the CLI and the stage history carry the same l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.config.sales import Stage
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.pipeline import qualification, technical_validations
 
 #: Exit-criteria field names and the opportunity columns that hold them.
@@ -67,6 +69,11 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: Which validation is "latest": the newest, and of two at the same moment the greater id,
+#: so the one-by-one and the set-wise reads pick the same row.
+_LATEST = (technical_validations.c.validated_at.desc(), technical_validations.c.id.desc())
+
+
 def qualification_scores(conn: sa.Connection, opportunity_id: Any) -> dict[str, int]:
     q = qualification.c
     rows = conn.execute(sa.select(q.element, q.score).where(q.opportunity_id == opportunity_id))
@@ -82,11 +89,65 @@ def latest_technical_fit(conn: sa.Connection, opportunity: Mapping[str, Any]) ->
         sa.and_(t.account_id == opportunity["account_id"], t.opportunity_id.is_(None)),
     ):
         fit = conn.execute(
-            sa.select(t.technical_fit).where(where).order_by(t.validated_at.desc()).limit(1)
+            sa.select(t.technical_fit).where(where).order_by(*_LATEST).limit(1)
         ).scalar()
         if fit is not None:
             return float(fit)
     return None
+
+
+def qualification_scores_of(
+    conn: sa.Connection, opportunity_ids: Collection[Any]
+) -> dict[Any, dict[str, int]]:
+    """:func:`qualification_scores` of many opportunities, in one query per chunk."""
+    q = qualification.c
+    found: dict[Any, dict[str, int]] = defaultdict(dict)
+    for part in chunked(sorted(set(opportunity_ids), key=str)):
+        for opportunity_id, element, score in conn.execute(
+            sa.select(q.opportunity_id, q.element, q.score).where(q.opportunity_id.in_(part))
+        ):
+            found[opportunity_id][element] = int(score)
+    return found
+
+
+def latest_technical_fits(
+    conn: sa.Connection, opportunities: Sequence[Mapping[Any, Any]]
+) -> dict[Any, float | None]:
+    """:func:`latest_technical_fit` of many opportunities (rows with ``id`` and
+    ``account_id``): the latest validation per opportunity, then for those without one
+    the latest per account not tied to an opportunity; each picked by a window over the
+    same order as the one-by-one read."""
+    t = technical_validations.c
+    own = _latest_fits(conn, t.opportunity_id, [o["id"] for o in opportunities], sa.true())
+    lacking = [o for o in opportunities if o["id"] not in own]
+    accounts = _latest_fits(
+        conn, t.account_id, [o["account_id"] for o in lacking], t.opportunity_id.is_(None)
+    )
+    return {
+        o["id"]: own[o["id"]] if o["id"] in own else accounts.get(o["account_id"])
+        for o in opportunities
+    }
+
+
+def _latest_fits(
+    conn: sa.Connection, key: sa.Column[Any], ids: Collection[Any], where: sa.ColumnElement[bool]
+) -> dict[Any, float]:
+    """The latest technical fit per value of ``key`` among ``ids``."""
+    t = technical_validations.c
+    latest: dict[Any, float] = {}
+    for part in chunked(sorted(set(ids), key=str)):
+        ranked = (
+            sa.select(
+                key.label("key"),
+                t.technical_fit,
+                sa.func.row_number().over(partition_by=key, order_by=_LATEST).label("n"),
+            )
+            .where(key.in_(part), where)
+            .subquery()
+        )
+        rows = conn.execute(sa.select(ranked.c.key, ranked.c.technical_fit).where(ranked.c.n == 1))
+        latest.update((k, float(fit)) for k, fit in rows)
+    return latest
 
 
 def unmet_criteria(
@@ -94,6 +155,21 @@ def unmet_criteria(
 ) -> list[Unmet]:
     """The exit criteria of ``stage`` that ``opportunity`` (an ``opportunities`` row)
     does not meet."""
+    criteria = stage.exit_criteria
+    scores = qualification_scores(conn, opportunity["id"]) if criteria.min_qualification else {}
+    fit = (
+        latest_technical_fit(conn, opportunity) if criteria.min_technical_fit is not None else None
+    )
+    return judge(opportunity, stage, scores, fit)
+
+
+def judge(
+    opportunity: Mapping[Any, Any], stage: Stage, scores: Mapping[str, int], fit: float | None
+) -> list[Unmet]:
+    """The rule itself, on inputs already read: ``scores`` are the opportunity's
+    qualification scores and ``fit`` its latest technical fit (see
+    :func:`latest_technical_fit`). Both the per-opportunity gate of a move and the
+    board's set-wise :func:`gate_statuses` call it, so they cannot disagree."""
     criteria = stage.exit_criteria
     unmet: list[Unmet] = []
     for name in criteria.required_fields:
@@ -109,7 +185,6 @@ def unmet_criteria(
                 )
             )
     if criteria.min_qualification:
-        scores = qualification_scores(conn, opportunity["id"])
         for element, minimum in criteria.min_qualification.items():
             actual = scores.get(element, 0)
             if actual < minimum:
@@ -124,21 +199,19 @@ def unmet_criteria(
                         f"it is {actual} ({SCORE_WORDS.get(actual, actual)})",
                     )
                 )
-    if criteria.min_technical_fit is not None:
-        fit = latest_technical_fit(conn, opportunity)
-        if fit is None or fit < criteria.min_technical_fit:
-            shown = "there is no technical validation" if fit is None else f"it is {fit:g}"
-            unmet.append(
-                Unmet(
-                    stage.id,
-                    "min_technical_fit",
-                    "technical_fit",
-                    criteria.min_technical_fit,
-                    fit,
-                    f"record a technical validation with a fit of at least "
-                    f"{criteria.min_technical_fit:g}; {shown}",
-                )
+    if criteria.min_technical_fit is not None and (fit is None or fit < criteria.min_technical_fit):
+        shown = "there is no technical validation" if fit is None else f"it is {fit:g}"
+        unmet.append(
+            Unmet(
+                stage.id,
+                "min_technical_fit",
+                "technical_fit",
+                criteria.min_technical_fit,
+                fit,
+                f"record a technical validation with a fit of at least "
+                f"{criteria.min_technical_fit:g}; {shown}",
             )
+        )
     return unmet
 
 
@@ -177,3 +250,31 @@ def gate_status(
     following = stages[ids.index(current) + 1]
     missing = unmet_criteria(conn, opportunity, stages[ids.index(current)])
     return GateStatus(current, following.id, not missing, missing)
+
+
+def gate_statuses(
+    conn: sa.Connection, settings: Settings, opportunities: Sequence[Mapping[Any, Any]]
+) -> list[GateStatus]:
+    """:func:`gate_status` of many opportunities (``opportunities`` rows), in order, with
+    a few queries in all instead of two or three each: the board shows hundreds."""
+    stages = {s.id: s for s in settings.pipeline.stages}
+    ids = [s.id for s in settings.pipeline.stages]
+    gated = [
+        o for o in opportunities if o["stage"] in stages and stages[o["stage"]].outcome == "open"
+    ]
+    scores = qualification_scores_of(
+        conn, [o["id"] for o in gated if stages[o["stage"]].exit_criteria.min_qualification]
+    )
+    fits = latest_technical_fits(
+        conn, [o for o in gated if stages[o["stage"]].exit_criteria.min_technical_fit is not None]
+    )
+    statuses = []
+    for o in opportunities:
+        stage = stages.get(o["stage"])
+        if stage is None or stage.outcome != "open":
+            statuses.append(GateStatus(o["stage"], None, False, []))
+            continue
+        missing = judge(o, stage, scores.get(o["id"], {}), fits.get(o["id"]))
+        following = ids[ids.index(stage.id) + 1]
+        statuses.append(GateStatus(stage.id, following, not missing, missing))
+    return statuses

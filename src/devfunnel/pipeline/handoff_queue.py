@@ -28,7 +28,9 @@ from devfunnel.store.schema.pipeline import handoffs
 
 Scope = Literal["mine", "team", "all"]
 SCOPES: tuple[Scope, ...] = ("mine", "team", "all")
-QUEUE_LIMIT = 200
+#: Handoffs one page of the queue shows: each carries its packet, so two hundred made a
+#: page of over a megabyte; the queue pages on instead.
+QUEUE_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Queue:
     items: list[HandoffView]
     #: How many pending handoffs each scope holds, for the tabs.
     pending: dict[str, int]
+    #: Where this page starts in the queue, and where the next one does (``None``: last).
+    offset: int = 0
+    next_offset: int | None = None
 
 
 def queue(
@@ -50,10 +55,11 @@ def queue(
     state: str | None = "pending",
     kind: str | None = None,
     limit: int = QUEUE_LIMIT,
+    offset: int = 0,
     now: datetime | None = None,
 ) -> Queue:
     """Handoffs addressed to the caller (``mine``), to their team (``team``) or all, the
-    earliest due first, with their packets."""
+    earliest due first, with their packets: ``limit`` of them from ``offset``."""
     if scope not in SCOPES:
         raise ValidationError(
             f"unknown scope {scope!r}; use one of: {', '.join(SCOPES)}", field="scope"
@@ -62,6 +68,8 @@ def queue(
         raise ValidationError(
             f"unknown state {state!r}; use one of: {', '.join(STATES)}", field="state"
         )
+    if limit < 1 or offset < 0:
+        raise ValidationError("limit must be at least 1 and offset at least 0", field="offset")
     at = utc_now(now)
     h = handoffs.c
     with store.read() as conn:
@@ -87,9 +95,12 @@ def queue(
             where.append(h.state == state)
         if kind is not None:
             where.append(h.kind == kind)
-        rows = conn.execute(view_query().where(*where).order_by(h.due_at, h.id).limit(limit))
-        items = [view(r, at, with_packet=True) for r in rows]
-    return Queue(scope, state, team, items, pending)
+        rows = conn.execute(
+            view_query().where(*where).order_by(h.due_at, h.id).limit(limit + 1).offset(offset)
+        ).all()
+        items = [view(r, at, with_packet=True) for r in rows[:limit]]
+    more = offset + limit if len(rows) > limit else None
+    return Queue(scope, state, team, items, pending, offset, more)
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,12 @@ def quality_figures(
     hours = {k.id: k.accept_within_hours for k in settings.handoffs.kinds}
     weights = settings.handoffs.quality_weights.model_dump()
     target = settings.kpis.handoff_quality
+    h = handoffs.c
+    # Only what the parts are made of: the packets (JSON, most of a row) are not read.
+    columns = (h.kind, h.to_team, h.state, h.completeness, h.created_at, h.sent_at, h.due_at,
+               h.accepted_at, h.next_stage_reached_at)  # fmt: skip
     with store.read() as conn:
-        rows = conn.execute(sa.select(handoffs).where(handoffs.c.created_at <= at)).all()
+        rows = conn.execute(sa.select(*columns).where(h.created_at <= at)).all()
     by_kind: dict[str, list[Parts]] = defaultdict(list)
     by_team: dict[str, list[Parts]] = defaultdict(list)
     start = (at - timedelta(days=at.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)

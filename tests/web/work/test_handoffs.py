@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from devfunnel.pipeline import handoff_queue
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import audit_log
 from devfunnel.store.schema.pipeline import handoffs
@@ -49,6 +51,31 @@ def test_queues_are_mine_my_teams_and_everyones(client: TestClient, world: WorkW
     bad = client.get("/handoffs?scope=nobody")
     assert bad.status_code == 422, bad.text
     assert "unknown scope" in bad.text.lower()
+
+
+def test_the_queue_pages_on_with_its_filters_kept(
+    client: TestClient, world: WorkWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handoff_queue, "QUEUE_LIMIT", 2)
+    sign_in(client, "admin@acme.dev")
+    seen: list[str] = []
+    link: str | None = "/handoffs?scope=all&state="
+    while link is not None:
+        html = client.get(link).text
+        page = sorted(shown(html), key=html.index)
+        assert 1 <= len(page) <= 2
+        seen += page
+        found = re.search(r'href="([^"]*)" rel="next"', html)
+        link = found.group(1).replace("&amp;", "&") if found else None
+        if link is not None:
+            assert "scope=all" in link
+            assert "offset=" in link
+    # Every handoff once, across the pages, the earliest due first.
+    assert sorted(seen) == sorted(str(h) for h in world.handoffs.values())
+    assert len(seen) == len(set(seen)) > 2
+    last = client.get("/handoffs?scope=all&state=&offset=2").text
+    assert 'rel="prev"' in last
+    assert client.get("/handoffs?offset=-1").status_code == 422
 
 
 def test_the_receiver_accepts_and_the_audit_log_says_who(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -40,10 +41,12 @@ def handoffs_page(
     scope: Annotated[str, Query(max_length=8)] = "mine",
     state: Annotated[str, Query(max_length=16)] = "pending",
     kind: Annotated[str | None, Query(max_length=64)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
     found = handoff_queue.queue(
-        store, settings, principal, scope=scope, state=state or None, kind=kind or None
-    )
+        store, settings, principal, scope=scope, state=state or None, kind=kind or None,
+        limit=handoff_queue.QUEUE_LIMIT, offset=offset,
+    )  # fmt: skip
     figures = handoff_queue.quality_figures(store, settings)
     labels = {k.id: k.label for k in settings.handoffs.kinds}
     trend = line_chart(
@@ -77,8 +80,22 @@ def handoffs_page(
             "kind_chart": kinds,
             "now": datetime.now(UTC),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "prev_link": _link(request, max(0, offset - handoff_queue.QUEUE_LIMIT))
+            if offset > 0
+            else None,
+            "next_link": _link(request, found.next_offset)
+            if found.next_offset is not None
+            else None,
         },
     )
+
+
+def _link(request: Request, offset: int) -> str:
+    """This page of the queue with its filters, from ``offset``."""
+    query = {k: v for k, v in request.query_params.items() if k != "offset"}
+    if offset:
+        query["offset"] = str(offset)
+    return f"{PATH}?{urlencode(query)}#queue"
 
 
 @router.post(PATH + "/{handoff_id}/accept")
