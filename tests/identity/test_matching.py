@@ -314,3 +314,46 @@ def test_rare_handle_levels_are_counted_over_every_pair_not_a_sample(
     matching_model._census_u(model, connection)
     expected = (21 / pairs - 0.3 / pairs) / (1 - 1 / pairs)
     assert _u_of(model, "same number in a handle") == pytest.approx(expected)
+
+
+def test_census_finds_exactly_the_pairs_whose_handle_spells_a_name() -> None:
+    """The hash joins on exploded keys find the same pairs as comparing every pair."""
+    import random
+
+    import duckdb
+
+    from devfunnel.identity.matching import model as matching_model
+
+    rng = random.Random(3)
+    words = ["adalove", "ada", "lovelace", "adalovelace", "gracehopper", "grace", "hopperg"]
+    people = [
+        record(
+            f"p{i:03}",
+            handle_keys=sorted(set(rng.sample(words, rng.randint(0, 2)))),
+            full_name_keys=sorted(set(rng.sample(words, rng.randint(0, 2)))),
+        )
+        for i in range(80)
+    ]
+    by_id = {p["unique_id"]: p for p in people}
+
+    def spells(a: dict, b: dict) -> bool:  # type: ignore[type-arg]
+        ha, hb = set(a["handle_keys"]), set(b["handle_keys"])
+        return bool(
+            ha & set(b["full_name_keys"])
+            or hb & set(a["full_name_keys"])
+            or any(len(k) >= 10 for k in ha & hb)
+        )
+
+    ids = sorted(by_id)
+    expected = {
+        (a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if spells(by_id[a], by_id[b])
+    }
+    connection = duckdb.connect()
+    connection.register("people_records", pa.Table.from_pylist(people, schema=SCHEMA))
+    for statement in matching_model._EXPLODED:
+        connection.execute(statement)
+    found = set(
+        connection.execute(matching_model._CENSUS_LEVELS["handle spells a whole name"]).fetchall()
+    )
+    assert expected
+    assert found == expected

@@ -249,16 +249,29 @@ def _u_without_matches(observed: float, pairs: float, m: float, prior: float) ->
     return max(1.0 / pairs, (observed / pairs - prior * m) / (1 - prior))
 
 
-#: Handle levels whose agreement is an equality, so every pair reaching them can be found
-#: with a join instead of a sample: the label, and the join finding the candidate pairs.
+#: Handle levels whose agreement is an equality on keys, so every pair reaching them can
+#: be found by hash joins instead of a sample: the label, and the candidate pairs (``lo``,
+#: ``hi`` with ``lo < hi``) as joins of exploded keys (``handles``, ``names``, ``long``).
 _CENSUS_LEVELS = {
-    "same number in a handle": "l.handle_digits = r.handle_digits",
+    "same number in a handle": (
+        "SELECT l.unique_id AS lo, r.unique_id AS hi FROM people_records l "
+        "JOIN people_records r ON l.handle_digits = r.handle_digits "
+        "AND l.unique_id < r.unique_id"
+    ),
     "handle spells a whole name": (
-        "list_has_any(l.handle_keys, r.full_name_keys) OR "
-        "list_has_any(r.handle_keys, l.full_name_keys) OR "
-        "len(list_filter(list_intersect(l.handle_keys, r.handle_keys), x -> length(x) >= 10)) > 0"
+        "SELECT least(h.id, f.id) AS lo, greatest(h.id, f.id) AS hi FROM handles h "
+        "JOIN names f ON h.key = f.key AND h.id <> f.id "
+        "UNION SELECT a.id, b.id FROM long a JOIN long b ON a.key = b.key AND a.id < b.id"
     ),
 }
+
+_EXPLODED = (
+    "CREATE OR REPLACE TEMP TABLE handles AS SELECT DISTINCT unique_id AS id, "
+    "unnest(handle_keys) AS key FROM people_records",
+    "CREATE OR REPLACE TEMP TABLE names AS SELECT DISTINCT unique_id AS id, "
+    "unnest(full_name_keys) AS key FROM people_records",
+    "CREATE OR REPLACE TEMP TABLE long AS SELECT * FROM handles WHERE length(key) >= 10",
+)
 
 
 def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
@@ -269,7 +282,8 @@ def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> N
     the number sampled. With ten thousand records (fifty million pairs) that cost "same
     number in a handle" four bits, and a person's GitHub login and personal address,
     linked at a few hundred accounts, stayed apart at a few thousand. These levels are
-    equalities, so the pairs reaching them are counted over all records by a join, and
+    equalities of keys, so the pairs reaching them are found over all records by hash
+    joins of the exploded keys (a join on ``list_has_any`` would compare every pair), and
     the same correction for true matches applies, over all pairs.
     """
     records = connection.execute("SELECT count(*) FROM people_records").fetchone()
@@ -282,17 +296,20 @@ def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> N
         "WHERE table_name = 'people_records' ORDER BY ordinal_position"
     ).fetchall()]  # fmt: skip
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    for statement in _EXPLODED:
+        connection.execute(statement)
     prior = float(model["probability_two_random_records_match"])
     handle = next(c for c in model["comparisons"] if c["output_column_name"] == "handle")
     earlier: list[str] = []
     for level in handle["comparison_levels"]:
         condition = level["sql_condition"]
-        join = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
-        if join is not None and level.get("m_probability") is not None:
+        candidates = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
+        if candidates is not None and level.get("m_probability") is not None:
             unless = "".join(f" AND NOT coalesce(({c}), false)" for c in earlier)
             found = connection.execute(
-                f"SELECT count(*) FROM (SELECT {sides} FROM people_records l JOIN "
-                f"people_records r ON l.unique_id < r.unique_id AND ({join})) "
+                f"SELECT count(*) FROM (SELECT {sides} FROM ({candidates}) p "
+                "JOIN people_records l ON l.unique_id = p.lo "
+                "JOIN people_records r ON r.unique_id = p.hi) "
                 f"WHERE ({condition}){unless}"
             ).fetchone()
             observed = float(found[0]) if found else 0.0
