@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import sqlalchemy as sa
+from duckdb_engine import Dialect as _EngineDialect
 
 from devfunnel.errors import DevfunnelError, StoreUnavailable
 from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
@@ -23,6 +24,23 @@ log = logging.getLogger(__name__)
 _CONFIG = {"autoinstall_known_extensions": False}
 
 
+class CachingDialect(_EngineDialect):
+    """duckdb-engine's dialect with SQLAlchemy's compiled-statement cache turned on.
+
+    duckdb-engine leaves the cache off (its default for third-party dialects, not a
+    known incompatibility): it compiles with PostgreSQL's compiler, whose cache keys are
+    sound, and only the identifier preparer differs. Without it every statement is
+    compiled afresh: reading one account's row took 2.1 ms uncached and 1.5 ms cached,
+    a handoff's view 10.9 and 7.7 ms (the demo database, a busy machine), and the demo
+    and the dashboard run thousands of such small statements.
+    """
+
+    supports_statement_cache = True
+
+
+sa.dialects.registry.register("duckdb.devfunnel", __name__, "CachingDialect")
+
+
 class DuckDBBackend:
     name = "duckdb"
     serial_appends = True
@@ -31,7 +49,11 @@ class DuckDBBackend:
         database = url.database or ":memory:"
         if database != ":memory:":
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"config": dict(_CONFIG)}, pool_pre_ping=False)
+        engine = sa.create_engine(
+            url.set(drivername="duckdb+devfunnel"),
+            connect_args={"config": dict(_CONFIG)},
+            pool_pre_ping=False,
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _utc(dbapi_connection: Any, _: Any) -> None:
