@@ -15,7 +15,7 @@ from devfunnel.pipeline.common import OPERATOR
 from devfunnel.pipeline.handoffs import create_handoff
 from devfunnel.pipeline.opportunities import create_opportunity
 from devfunnel.pipeline.opportunity_records import get_opportunity
-from devfunnel.pipeline.packet_developers import built, built_for
+from devfunnel.pipeline.packet_developers import built, built_for, developer_side, developers
 from devfunnel.pipeline.stages import move_opportunity
 from devfunnel.store import Store
 from devfunnel.store.schema.scores import journey_transitions
@@ -255,3 +255,22 @@ def test_activity_read_for_many_accounts_at_once_is_the_same(
         many = built_for(conn, settings, [account, other], T0)
     assert many == {account: one}
     assert {b["activity"] for b in one} >= {"sdk_installed", "api_usage"}
+
+
+def test_packets_from_the_developer_side_read_ahead_are_the_same(
+    team_store: Store, settings: Settings, acme: uuid.UUID
+) -> None:
+    from devfunnel.config.sales import HandoffKind
+    from devfunnel.pipeline import packets
+
+    other = add_account(team_store, settings, "Quiet", "quiet.io")
+    account = get_opportunity(team_store, settings, acme).opportunity.account_id
+    kind: HandoffKind = next(k for k in settings.handoffs.kinds if k.id == "devrel_to_sales")
+    with team_store.read() as conn:
+        side = developer_side(conn, settings, [account, other], T0)
+        assert side.developers[account] == developers(conn, account, T0)
+        assert side.developers[account]
+        assert other not in side.developers
+        alone = packets.assemble(conn, settings, kind, account, acme, T0)
+        ahead = packets.assemble(conn, settings, kind, account, acme, T0, prefetched=side)
+    assert ahead == alone

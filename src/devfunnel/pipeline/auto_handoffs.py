@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -26,7 +24,7 @@ from devfunnel.config import Settings
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, as_utc, utc_now
 from devfunnel.pipeline.handoffs import create_handoff
-from devfunnel.pipeline.packet_developers import built_for
+from devfunnel.pipeline.packet_developers import DeveloperSide, developer_side
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import accounts
@@ -51,7 +49,7 @@ def handoff_for_won(
     opportunity_id: uuid.UUID,
     *,
     now: datetime | None = None,
-    activity: Mapping[uuid.UUID, list[dict[str, Any]]] | None = None,
+    prefetched: DeveloperSide | None = None,
 ) -> uuid.UUID | None:
     """Create the ``won`` handoffs of one won opportunity; the first one's id."""
     at = utc_now(now)
@@ -75,7 +73,7 @@ def handoff_for_won(
             from_user=sender,
             trigger="won",
             now=at,
-            activity=activity,
+            prefetched=prefetched,
         )
         created = created or view.id
     return created
@@ -93,8 +91,8 @@ def run_auto_handoffs(
         if k.auto_create_on == "pqa"
     }
     won = _recent_wins(store, at)
-    with store.read() as conn:  # every packet's activity in one pass over the events
-        activity = built_for(
+    with store.read() as conn:  # every packet's developer side in one pass over the events
+        prefetched = developer_side(
             conn,
             settings,
             sorted({a for ids in pqa.values() for a in ids} | {a for _, a in won}, key=str),
@@ -111,7 +109,7 @@ def run_auto_handoffs(
                     account=str(account_id),
                     trigger="pqa",
                     now=at,
-                    activity=activity,
+                    prefetched=prefetched,
                 )
             except (ValidationError, Conflict) as exc:
                 _problem(report, exc)
@@ -119,7 +117,7 @@ def run_auto_handoffs(
                 report.created.append(view.id)
     for opp_id, _ in won:
         try:
-            made = handoff_for_won(store, settings, opp_id, now=at, activity=activity)
+            made = handoff_for_won(store, settings, opp_id, now=at, prefetched=prefetched)
         except (ValidationError, Conflict) as exc:
             _problem(report, exc)
         else:

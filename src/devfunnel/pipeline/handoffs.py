@@ -14,7 +14,6 @@ of the role (fewest pending handoffs, not away) receives it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from devfunnel.pipeline.directory import UserRef, find_user, group_of, users_by_
 from devfunnel.pipeline.facts import account_row, find_account
 from devfunnel.pipeline.handoff_records import HandoffView, handoff_row, handoff_view, kind_of
 from devfunnel.pipeline.opportunity_records import opportunity_row
+from devfunnel.pipeline.packet_developers import DeveloperSide
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.pipeline import handoffs
@@ -49,10 +49,10 @@ def create_handoff(
     from_user: str | None = None,
     trigger: str = "manual",
     now: datetime | None = None,
-    activity: Mapping[uuid.UUID, list[dict[str, Any]]] | None = None,
+    prefetched: DeveloperSide | None = None,
 ) -> HandoffView:
     """Hand an account (and opportunity) to another team with a packet from the data
-    (``activity``: accounts' building activity read in advance, for many at once)."""
+    (``prefetched``: the developer side read in advance, for many accounts at once)."""
     at = utc_now(now)
     handoff_kind = kind_of(settings, kind)
     if account is None and opportunity is None:
@@ -84,7 +84,7 @@ def create_handoff(
             account_id,
             opp["id"] if opp else None,
             at,
-            activity=activity.get(account_id, []) if activity is not None else None,
+            prefetched=prefetched,
         )
         handoff_id = new_id()
         row: dict[str, Any] = {

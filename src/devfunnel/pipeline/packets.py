@@ -91,10 +91,10 @@ def assemble(
     opportunity_id: uuid.UUID | None,
     now: datetime,
     *,
-    activity: list[dict[str, Any]] | None = None,
+    prefetched: dev.DeveloperSide | None = None,
 ) -> dict[str, Any]:
     """The packet for a handoff of ``kind`` about the account (and opportunity) at ``now``;
-    ``activity`` is the account's ``built`` summary when the caller read it already."""
+    ``prefetched`` holds the developer side when the caller read it for many accounts."""
     account = account_row(conn, account_id) or {}
     opp = _opportunity(conn, account_id, opportunity_id)
     wanted = set(kind.packet_fields)
@@ -102,9 +102,16 @@ def assemble(
         sa.select(account_scores).where(account_scores.c.account_id == account_id)
     ).first()
     score = dict(scores_row._mapping) if scores_row is not None else None
-    devs = dev.developers(conn, account_id, now) if wanted & {"developers", "risks"} else []
-    if activity is None:
-        activity = dev.built(conn, settings, account_id, now) if wanted & {"built", "risks"} else []
+    devs: list[dict[str, Any]] = []
+    activity: list[dict[str, Any]] = []
+    if prefetched is not None:
+        devs = prefetched.developers.get(account_id, [])
+        activity = prefetched.built.get(account_id, [])
+    else:
+        if wanted & {"developers", "risks"}:
+            devs = dev.developers(conn, account_id, now)
+        if wanted & {"built", "risks"}:
+            activity = dev.built(conn, settings, account_id, now)
     quals = sales.qualification_of(conn, opp["id"]) if opp else {}
     sections: dict[str, Any] = {}
     builders: dict[str, Any] = {
