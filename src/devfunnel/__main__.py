@@ -2,4 +2,6 @@
 
 from devfunnel.cli.main import run
 
-run()
+# Guarded: the demo's worker processes start by importing the main module.
+if __name__ == "__main__":
+    run()

@@ -90,3 +90,23 @@ def test_program_lists_carry_what_their_sources_know(settings: Settings) -> None
     reports = [t for t in touches if t["program_key"] == "analyst_report"]
     assert reports
     assert all(t["email"] in forms for t in reports)
+
+
+def test_chunks_made_ahead_in_worker_processes_are_the_ones_made_here(
+    settings: Settings,
+) -> None:
+    from devfunnel.demo import ahead
+
+    world = build_world(settings, seed=5, accounts=12, as_of=AS_OF)
+    bounds = [(range(0, 4), range(0, 2)), (range(4, 8), range(2, 4)), (range(8, 12), range(4, 6))]
+    here = [generate_chunk(world, a, i) for a, i in bounds]
+    made = list(ahead.chunks(world, bounds))
+    assert len(made) == len(here)
+    for mine, theirs in zip(here, made, strict=True):
+        tables, other = mine.sink.tables(), theirs.sink.tables()
+        assert tables.keys() == other.keys()
+        assert all(tables[s].equals(other[s]) for s in tables)
+        assert mine.crm == theirs.crm
+        assert mine.truth == theirs.truth
+        assert mine.sink.github == theirs.sink.github
+        assert mine.sink.stripe == theirs.sink.stripe

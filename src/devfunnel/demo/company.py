@@ -69,7 +69,8 @@ def _people(
 ) -> None:
     for person in people:
         keys = activity.emit_person(g, chunk.sink, person, world.start)
-        chunk.truth["identities"].extend({"key": k, "person_ref": person.ref} for k in keys)
+        # Sorted: a set's order of strings differs from one process to the next.
+        chunk.truth["identities"].extend({"key": k, "person_ref": person.ref} for k in sorted(keys))
 
 
 def _truth_people(world: World, people: list[Person], chunk: Chunk) -> None:

@@ -26,8 +26,7 @@ from devfunnel.admin.users import import_users
 from devfunnel.comp.plans import sync_plans
 from devfunnel.comp.quotas import import_quotas
 from devfunnel.config import Settings
-from devfunnel.demo import truth, vocab
-from devfunnel.demo.company import generate_chunk
+from devfunnel.demo import ahead, truth, vocab
 from devfunnel.demo.sales import WIN_COEFFICIENTS
 from devfunnel.demo.world import World, build_world
 from devfunnel.errors import Conflict
@@ -96,11 +95,15 @@ def load_demo(
     }
     independents = world.independent_developers
     chunks = max(1, -(-accounts // chunk_accounts))
+    bounds = [
+        (
+            range(n * chunk_accounts, min(accounts, (n + 1) * chunk_accounts)),
+            range(independents * n // chunks, independents * (n + 1) // chunks),
+        )
+        for n in range(chunks)
+    ]
     tick("events", 0, chunks)
-    for n in range(chunks):
-        lo, hi = n * chunk_accounts, min(accounts, (n + 1) * chunk_accounts)
-        ind_lo, ind_hi = independents * n // chunks, independents * (n + 1) // chunks
-        chunk = generate_chunk(world, range(lo, hi), range(ind_lo, ind_hi))
+    for n, chunk in enumerate(ahead.chunks(world, bounds)):
         _count(report, "accounts", import_accounts(store, settings, chunk.crm["accounts"]))
         _count(report, "people", import_contacts(store, settings, chunk.crm["contacts"]))
         report.events += _events(store, settings, chunk.sink.tables(), chunk.sink.github)

@@ -40,6 +40,7 @@ class Sink:
         self.github_profiles: list[dict[str, Any]] = []
         self.stripe: list[dict[str, Any]] = []
         self.records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._tables: dict[str, pa.Table] | None = None
 
     def micros(self, day: float) -> int:
         return int(self.start_us + day * DAY_US)
@@ -98,7 +99,11 @@ class Sink:
         target.rows += n
 
     def tables(self) -> dict[str, pa.Table]:
-        """Per source, an Arrow table ready for ``ingest.prepare``."""
+        """Per source, an Arrow table ready for ``ingest.prepare``. The first call seals
+        the sink: the column lists are dropped, so a chunk generated in another process
+        travels back as Arrow buffers, not millions of Python strings."""
+        if self._tables is not None:
+            return self._tables
         out = {}
         for source, data in self.sources.items():
             if not data.rows:
@@ -107,8 +112,6 @@ class Sink:
             columns: dict[str, Any] = {c: pa.array(v, pa.string()) for c, v in data.columns.items()}
             columns["timestamp"] = pa.array(times, pa.timestamp("us", tz="UTC"))
             out[source] = pa.table(columns)
+        self.sources.clear()
+        self._tables = out
         return out
-
-    @property
-    def event_count(self) -> int:
-        return sum(s.rows for s in self.sources.values()) + len(self.github)

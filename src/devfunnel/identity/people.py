@@ -23,7 +23,7 @@ from devfunnel.config import Settings
 from devfunnel.identity.accounts import country_code
 from devfunnel.identity.domains import DomainClassifier
 from devfunnel.store import Store
-from devfunnel.store.query import chunked
+from devfunnel.store.query import any_of, chunked
 from devfunnel.store.schema.events import events
 from devfunnel.store.schema.identity import identities, merge_suggestions, people
 from devfunnel.store.schema.pipeline import conversations, leads, opportunities, qualification
@@ -54,7 +54,8 @@ def refresh(
     internal = {d.lower() for d in settings.company.internal_domains}
     bots = [re.compile(p) for p in settings.identity.bot_patterns]
     rows = []
-    for part in chunked(person_ids):
+    # Large parts: each part costs two scans of the events, however few its people.
+    for part in chunked(person_ids, 20_000):
         stats = _event_stats(conn, part)
         traits = _latest_traits(conn, part)
         keys = _identity_keys(conn, part)
@@ -79,7 +80,7 @@ def _event_stats(conn: sa.Connection, part: Any) -> dict[uuid.UUID, tuple[Any, A
     query = (
         sa.select(i.person_id, sa.func.min(e.timestamp), sa.func.max(e.timestamp), sa.func.count())
         .select_from(events.join(identities, e.identity_key == i.key))
-        .where(i.person_id.in_(part))
+        .where(any_of(i.person_id, part))
         .group_by(i.person_id)
     )
     return {row[0]: (row[1], row[2], int(row[3])) for row in conn.execute(query)}
@@ -91,7 +92,7 @@ def _latest_traits(conn: sa.Connection, part: Any) -> dict[uuid.UUID, dict[str, 
         sa.select(i.person_id, e.traits)
         .select_from(events.join(identities, e.identity_key == i.key))
         # A group call's traits describe the group (the account), not the person.
-        .where(i.person_id.in_(part), e.traits.is_not(None), e.type != "group")
+        .where(any_of(i.person_id, part), e.traits.is_not(None), e.type != "group")
         .order_by(i.person_id, e.timestamp)
     )
     merged: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
@@ -109,7 +110,7 @@ def _identity_keys(
     i = identities.c
     found: dict[uuid.UUID, list[tuple[str, str, datetime | None]]] = defaultdict(list)
     for person_id, kind, value, last_seen in conn.execute(
-        sa.select(i.person_id, i.kind, i.value, i.last_seen).where(i.person_id.in_(part))
+        sa.select(i.person_id, i.kind, i.value, i.last_seen).where(any_of(i.person_id, part))
     ):
         found[person_id].append((kind, value, last_seen))
     return found
