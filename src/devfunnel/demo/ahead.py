@@ -32,12 +32,8 @@ def chunks(world: World, bounds: list[tuple[range, range]]) -> Iterator[Chunk]:
         for accounts, independents in bounds:
             yield _sealed(generate_chunk(world, accounts, independents))
         return
-    # "spawn": the loader holds an open database and its threads, which a fork would copy.
     pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_receive,
-        initargs=(world,),
+        workers, mp_context=_context(), initializer=_receive, initargs=(world,)
     )
     try:
         todo = iter(bounds)
@@ -55,6 +51,16 @@ def chunks(world: World, bounds: list[tuple[range, range]]) -> Iterator[Chunk]:
             yield chunk
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where there is one. The loader's database threads are copied in their state,
+    but a worker only runs the generator (Python and NumPy), never the database. Spawn
+    would re-import the main module in each worker: a script calling ``load_demo``
+    without an ``if __name__ == "__main__"`` guard would start loading again there."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _receive(world: World) -> None:
