@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, as_utc, utc_now
-from devfunnel.pipeline.handoffs import create_handoff
+from devfunnel.pipeline.handoffs import insert_handoff
 from devfunnel.pipeline.packet_developers import DeveloperSide, developer_side
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
@@ -52,20 +52,29 @@ def handoff_for_won(
     prefetched: DeveloperSide | None = None,
 ) -> uuid.UUID | None:
     """Create the ``won`` handoffs of one won opportunity; the first one's id."""
-    at = utc_now(now)
+    with store.transaction() as conn:
+        return _won_handoffs(conn, settings, opportunity_id, utc_now(now), prefetched)
+
+
+def _won_handoffs(
+    conn: sa.Connection,
+    settings: Settings,
+    opportunity_id: uuid.UUID,
+    at: datetime,
+    prefetched: DeveloperSide | None,
+) -> uuid.UUID | None:
     created = None
     for kind in (k for k in settings.handoffs.kinds if k.auto_create_on == "won"):
-        with store.read() as conn:
-            row = conn.execute(
-                sa.select(opportunities.c.owner_id, users.c.email)
-                .select_from(opportunities.outerjoin(users, users.c.id == opportunities.c.owner_id))
-                .where(opportunities.c.id == opportunity_id)
-            ).first()
-            if row is None or _exists(conn, kind.id, opportunity_id=opportunity_id):
-                continue
-        sender = row.email if row.email and _role(store, row.owner_id) == kind.from_role else None
-        view = create_handoff(
-            store,
+        row = conn.execute(
+            sa.select(opportunities.c.owner_id, users.c.email, users.c.role)
+            .select_from(opportunities.outerjoin(users, users.c.id == opportunities.c.owner_id))
+            .where(opportunities.c.id == opportunity_id)
+        ).first()
+        if row is None or _exists(conn, kind.id, opportunity_id=opportunity_id):
+            continue
+        sender = row.email if row.email and row.role == kind.from_role else None
+        handoff_id = insert_handoff(
+            conn,
             settings,
             SYSTEM_PRINCIPAL,
             kind=kind.id,
@@ -75,14 +84,15 @@ def handoff_for_won(
             now=at,
             prefetched=prefetched,
         )
-        created = created or view.id
+        created = created or handoff_id
     return created
 
 
 def run_auto_handoffs(
     store: Store, settings: Settings, *, now: datetime | None = None
 ) -> AutoHandoffs:
-    """Create every due ``pqa`` and ``won`` handoff."""
+    """Create every due ``pqa`` and ``won`` handoff, in one transaction (a refused one is
+    refused before it writes anything, so the others go on)."""
     at = utc_now(now)
     report = AutoHandoffs()
     pqa = {
@@ -91,38 +101,41 @@ def run_auto_handoffs(
         if k.auto_create_on == "pqa"
     }
     won = _recent_wins(store, at)
-    with store.read() as conn:  # every packet's developer side in one pass over the events
+    if not won and not any(pqa.values()):
+        return report
+    with store.transaction() as conn:
+        # Every packet's developer side in one pass over the events.
         prefetched = developer_side(
             conn,
             settings,
             sorted({a for ids in pqa.values() for a in ids} | {a for _, a in won}, key=str),
             at,
         )
-    for kind_id, account_ids in pqa.items():
-        for account_id in account_ids:
+        for kind_id, account_ids in pqa.items():
+            for account_id in account_ids:
+                try:
+                    handoff_id = insert_handoff(
+                        conn,
+                        settings,
+                        SYSTEM_PRINCIPAL,
+                        kind=kind_id,
+                        account=str(account_id),
+                        trigger="pqa",
+                        now=at,
+                        prefetched=prefetched,
+                    )
+                except (ValidationError, Conflict) as exc:
+                    _problem(report, exc)
+                else:
+                    report.created.append(handoff_id)
+        for opp_id, _ in won:
             try:
-                view = create_handoff(
-                    store,
-                    settings,
-                    SYSTEM_PRINCIPAL,
-                    kind=kind_id,
-                    account=str(account_id),
-                    trigger="pqa",
-                    now=at,
-                    prefetched=prefetched,
-                )
+                made = _won_handoffs(conn, settings, opp_id, at, prefetched)
             except (ValidationError, Conflict) as exc:
                 _problem(report, exc)
             else:
-                report.created.append(view.id)
-    for opp_id, _ in won:
-        try:
-            made = handoff_for_won(store, settings, opp_id, now=at, prefetched=prefetched)
-        except (ValidationError, Conflict) as exc:
-            _problem(report, exc)
-        else:
-            if made is not None:
-                report.created.append(made)
+                if made is not None:
+                    report.created.append(made)
     return report
 
 
@@ -172,10 +185,3 @@ def _exists(conn: sa.Connection, kind: str, *, opportunity_id: uuid.UUID) -> boo
     h = handoffs.c
     query = sa.select(h.id).where(h.kind == kind, h.opportunity_id == opportunity_id).limit(1)
     return conn.execute(query).first() is not None
-
-
-def _role(store: Store, user_id: uuid.UUID | None) -> str | None:
-    if user_id is None:
-        return None
-    with store.read() as conn:
-        return conn.execute(sa.select(users.c.role).where(users.c.id == user_id)).scalar()

@@ -54,76 +54,109 @@ def create_handoff(
     """Hand an account (and opportunity) to another team with a packet from the data
     (``prefetched``: the developer side read in advance, for many accounts at once)."""
     at = utc_now(now)
+    with store.transaction() as conn:
+        handoff_id = insert_handoff(
+            conn,
+            settings,
+            principal,
+            kind=kind,
+            account=account,
+            opportunity=opportunity,
+            to_user=to_user,
+            from_user=from_user,
+            trigger=trigger,
+            now=at,
+            prefetched=prefetched,
+        )
+        return handoff_view(conn, handoff_id, at)
+
+
+def insert_handoff(
+    conn: sa.Connection,
+    settings: Settings,
+    principal: Principal,
+    *,
+    kind: str,
+    account: str | None = None,
+    opportunity: uuid.UUID | str | None = None,
+    to_user: str | None = None,
+    from_user: str | None = None,
+    trigger: str = "manual",
+    now: datetime,
+    prefetched: DeveloperSide | None = None,
+) -> uuid.UUID:
+    """``create_handoff`` in the caller's transaction (the worker creates many in one).
+    Every refusal is raised before anything is written, so a caller may go on after one."""
+    at = now
     handoff_kind = kind_of(settings, kind)
     if account is None and opportunity is None:
         raise ValidationError("a handoff needs an account or an opportunity", field="account")
-    with store.transaction() as conn:
-        opp = opportunity_row(conn, opportunity) if opportunity is not None else None
-        account_id = find_account(conn, account) if account is not None else opp["account_id"]  # type: ignore[index]
-        if opp is not None and opp["account_id"] != account_id:
-            raise ValidationError(
-                f"opportunity {opp['id']} is not at account {account}", field="opportunity"
-            )
-        sender = _sender(conn, handoff_kind, principal, from_user)
-        receiver = (
-            _named_receiver(conn, handoff_kind, to_user)
-            if to_user is not None
-            else choose_receiver(conn, handoff_kind, account_id, opp, sender, at)
+    opp = opportunity_row(conn, opportunity) if opportunity is not None else None
+    account_id = find_account(conn, account) if account is not None else opp["account_id"]  # type: ignore[index]
+    if opp is not None and opp["account_id"] != account_id:
+        raise ValidationError(
+            f"opportunity {opp['id']} is not at account {account}", field="opportunity"
         )
-        # Handing off is the sender's act: only they (or someone who edits anything) may.
-        require_edit(
-            principal,
-            [sender.id if sender else principal.user_id],
-            what=f"a {handoff_kind.id} handoff from {sender.email if sender else 'you'}",
-        )
-        _refuse_duplicate(conn, handoff_kind.id, account_id, opp["id"] if opp else None)
-        packet = packets.assemble(
-            conn,
-            settings,
-            handoff_kind,
-            account_id,
-            opp["id"] if opp else None,
-            at,
-            prefetched=prefetched,
-        )
-        handoff_id = new_id()
-        row: dict[str, Any] = {
-            "id": handoff_id,
-            "kind": handoff_kind.id,
-            "account_id": account_id,
-            "opportunity_id": opp["id"] if opp else None,
-            "from_user_id": sender.id if sender else None,
-            "to_user_id": receiver.id,
-            "to_team": group_of(settings, receiver),
-            "state": "pending",
-            "packet": packet,
-            "completeness": packets.completeness(handoff_kind, packet),
-            "due_at": at + timedelta(hours=handoff_kind.accept_within_hours),
-            "sent_at": at,
-            "trigger": trigger,
-            "created_by": principal.user_id,
-            "created_at": at,
-            "updated_at": at,
-        }
-        conn.execute(handoffs.insert().values(**row))
-        audit.record(
-            conn,
-            principal.actor,
-            "handoff.create",
-            entity_kind="handoff",
-            entity_id=handoff_id,
-            after=jsonable(
-                {
-                    "kind": row["kind"],
-                    "account_id": account_id,
-                    "to": receiver.email,
-                    "from": sender.email if sender else None,
-                    "completeness": row["completeness"],
-                    "trigger": trigger,
-                }
-            ),
-        )
-        return handoff_view(conn, handoff_id, at)
+    sender = _sender(conn, handoff_kind, principal, from_user)
+    receiver = (
+        _named_receiver(conn, handoff_kind, to_user)
+        if to_user is not None
+        else choose_receiver(conn, handoff_kind, account_id, opp, sender, at)
+    )
+    # Handing off is the sender's act: only they (or someone who edits anything) may.
+    require_edit(
+        principal,
+        [sender.id if sender else principal.user_id],
+        what=f"a {handoff_kind.id} handoff from {sender.email if sender else 'you'}",
+    )
+    _refuse_duplicate(conn, handoff_kind.id, account_id, opp["id"] if opp else None)
+    packet = packets.assemble(
+        conn,
+        settings,
+        handoff_kind,
+        account_id,
+        opp["id"] if opp else None,
+        at,
+        prefetched=prefetched,
+    )
+    handoff_id = new_id()
+    row: dict[str, Any] = {
+        "id": handoff_id,
+        "kind": handoff_kind.id,
+        "account_id": account_id,
+        "opportunity_id": opp["id"] if opp else None,
+        "from_user_id": sender.id if sender else None,
+        "to_user_id": receiver.id,
+        "to_team": group_of(settings, receiver),
+        "state": "pending",
+        "packet": packet,
+        "completeness": packets.completeness(handoff_kind, packet),
+        "due_at": at + timedelta(hours=handoff_kind.accept_within_hours),
+        "sent_at": at,
+        "trigger": trigger,
+        "created_by": principal.user_id,
+        "created_at": at,
+        "updated_at": at,
+    }
+    conn.execute(handoffs.insert().values(**row))
+    audit.record(
+        conn,
+        principal.actor,
+        "handoff.create",
+        entity_kind="handoff",
+        entity_id=handoff_id,
+        after=jsonable(
+            {
+                "kind": row["kind"],
+                "account_id": account_id,
+                "to": receiver.email,
+                "from": sender.email if sender else None,
+                "completeness": row["completeness"],
+                "trigger": trigger,
+            }
+        ),
+    )
+    return handoff_id
 
 
 def _sender(
