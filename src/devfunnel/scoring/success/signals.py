@@ -252,7 +252,11 @@ def _at_moments(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
 
     k = math.log(2) / settings.scoring.half_life_days
     acts = activity_events(con, settings)
-    acts = acts.filter(acts.account.isin(points.account))
+    # Only what the daily totals need: PostgreSQL would otherwise evaluate the channel and
+    # weight (each a CASE over the activity's CASE) for every event.
+    acts = acts.filter(acts.account.isin(points.account)).select(
+        "account", "person", "persona", "activity", "value", "timestamp"
+    )
     seconds = acts.timestamp.epoch_seconds().cast("float64")
     day = (seconds / DAY).floor().cast("int64")
     acts = acts.mutate(day=day, lift=(k * (seconds / DAY - day)).exp())
