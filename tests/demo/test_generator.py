@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pyarrow as pa
 import pytest
@@ -110,3 +110,28 @@ def test_chunks_made_ahead_in_worker_processes_are_the_ones_made_here(
         assert mine.truth == theirs.truth
         assert mine.sink.github == theirs.sink.github
         assert mine.sink.stripe == theirs.sink.stripe
+
+
+def test_qualification_is_recorded_as_the_deal_learns_it(settings: Settings) -> None:
+    """Sellers fill what discovery shows when a deal opens and update it within days of
+    each stage move; only a won deal gets readings at its close (signing confirms the
+    paperwork), so nothing a deal's end reveals is dated before it."""
+    world = build_world(settings, seed=5, accounts=150, as_of=AS_OF)
+    deals = generate_chunk(world, range(150), range(0)).crm["opportunities"]
+    assert len(deals) > 10
+    at_close = 0
+    for deal in deals:
+        history = deal["qualification_history"]
+        moves = [step["changed_at"] for step in deal["stage_history"]]
+        assert history, deal["external_id"]
+        assert min(c["changed_at"] for c in history) == deal["created_at"]
+        closed = deal["closed_at"]
+        for change in history:
+            when = change["changed_at"]
+            if closed is not None and when == closed:
+                assert deal["stage"] == "closed_won"
+                at_close += 1
+                continue
+            assert closed is None or when < closed
+            assert any(timedelta(0) <= when - move <= timedelta(days=3) for move in moves)
+    assert at_close > 0

@@ -223,7 +223,10 @@ def _opportunity(
         "closed_at": _dt(world, opportunity.close_day) if opportunity.closed else None,
         "lost_reason": "No decision" if opportunity.closed and not opportunity.won else None,
         "stage_history": [{"stage": s, "changed_at": _dt(world, d)} for s, d in opportunity.path],
-        "qualification": sales.qualification(g, opportunity, world.settings),
+        "qualification_history": [
+            {"element": c["element"], "score": c["score"], "changed_at": _dt(world, c["day"]),
+             "evidence": c.get("evidence"), "user_email": account.owner_email}
+            for c in sales.qualification_history(g, opportunity, world.settings)],
     })  # fmt: skip
     end = min(opportunity.close_day, HORIZON)
     n = int(

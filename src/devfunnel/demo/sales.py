@@ -4,7 +4,8 @@ Opportunities open when an account's developers reach Build (bottom-up) or when 
 prospect large accounts (top-down). Each is won with a known probability, a logistic
 function of developer signals (builders, the champion's engagement) and sales signals
 (an engaged economic buyer, competition, opportunity size) plus the account's hidden need and
-fit. Sellers record MEDDPICC as noisy readings of the same hidden facts. Paying accounts
+fit. Sellers record MEDDPICC as noisy readings of the same hidden facts, learnt stage by
+stage over the deal's life (dated, as a CRM's field history keeps them). Paying accounts
 churn with a known monthly hazard; their developers go quiet first.
 """
 
@@ -270,20 +271,59 @@ def _path(g: np.random.Generator, opportunity: Opportunity, settings: Settings) 
     opportunity.path = [(s, d) for s, d in path if d < HORIZON]
 
 
-def qualification(
+def qualification_history(
     g: np.random.Generator, opportunity: Opportunity, settings: Settings
-) -> dict[str, dict[str, Any]]:
-    """MEDDPICC and BANT as a seller would have recorded them by now (noisy)."""
+) -> list[dict[str, Any]]:
+    """MEDDPICC and BANT as a seller records them over the deal's life: every change of
+    an element, with the day (demo days) it was set.
+
+    A seller fills what discovery showed when the opportunity opens, updates the elements
+    a few days after each stage move (what that stage uncovers), and confirms the rest at
+    signing. Each reading is noisy (one step off one time in ten), and only a reading that
+    differs from the one on record is entered, as a CRM's field history keeps it.
+    """
     open_ids = [s.id for s in settings.pipeline.stages if s.outcome == "open"]
-    reached = max((open_ids.index(s) for s, _ in opportunity.path if s in open_ids), default=0)
+    readings: list[tuple[float, int]] = []
+    reached = -1
+    moves = opportunity.path
+    for i, (stage, day) in enumerate(moves):
+        if stage not in open_ids or open_ids.index(stage) <= reached:
+            continue
+        reached = open_ids.index(stage)
+        if i == 0:
+            readings.append((opportunity.created, reached))
+        else:
+            following = moves[i + 1][1] if i + 1 < len(moves) else HORIZON
+            readings.append((min(day + float(g.uniform(0, 3)), (day + following) / 2), reached))
     if opportunity.closed and opportunity.won:
-        reached = len(open_ids)
+        readings.append((opportunity.close_day, len(open_ids)))
+    recorded: dict[str, int] = {}
+    changes = []
+    for day, stage_reached in readings:
+        if day >= HORIZON:
+            break
+        for element, score in _levels(opportunity, stage_reached).items():
+            if g.random() < 0.1:
+                score = int(np.clip(score + (1 if g.random() < 0.5 else -1), 0, 2))
+            if recorded.get(element, 0) == score:
+                continue
+            recorded[element] = score
+            change: dict[str, Any] = {"element": element, "score": score, "day": day}
+            if score:
+                change["evidence"] = _EVIDENCE[element]
+            changes.append(change)
+    return changes
+
+
+def _levels(opportunity: Opportunity, reached: int) -> dict[str, int]:
+    """Each element's true level once the deal has reached open stage ``reached`` (0 the
+    first; the number of open stages once signed): noiseless readings of the hidden facts."""
     lat, need = opportunity.latent, opportunity.account.need
 
     def level(condition_full: bool, condition_partial: bool) -> int:
         return 2 if condition_full else (1 if condition_partial else 0)
 
-    scores = {
+    return {
         "identify_pain": level(reached >= 1 and need > 0.3, need > 0.15),
         "metrics": level(reached >= 2 and need > 0.4, reached >= 1),
         "champion": level(lat["champion"] > 0.45 and reached >= 1, lat["champion"] > 0.25),
@@ -299,15 +339,6 @@ def qualification(
         "need": level(need > 0.5, need > 0.25),
         "timeline": level(reached >= 3, reached >= 1),
     }
-    out = {}
-    for element, score in scores.items():
-        if g.random() < 0.1:
-            score = int(np.clip(score + (1 if g.random() < 0.5 else -1), 0, 2))
-        entry: dict[str, Any] = {"score": score}
-        if score:
-            entry["evidence"] = _EVIDENCE[element]
-        out[element] = entry
-    return out
 
 
 _EVIDENCE = {

@@ -76,7 +76,14 @@ RECORD_KINDS: dict[str, RecordKind] = {
         import_github_profiles, GitHubProfileRecord, "GitHub user profiles (the API's JSON)"
     ),
 }
-_STRUCTURED = {"qualification", "stage_history", "costs", "events", "tech_stack"}
+_STRUCTURED = {
+    "qualification",
+    "qualification_history",
+    "stage_history",
+    "costs",
+    "events",
+    "tech_stack",
+}
 
 
 def import_records(

@@ -1,5 +1,9 @@
 """Import opportunities from a CRM with their stage history and qualification.
 
+Qualification comes as current values (``qualification``, dated by the import) or as the
+CRM's dated field history (``qualification_history``, see ``qualification_history.py``),
+which is what lets the success model learn what was known at each moment of a deal.
+
 Stages must be the configured stage ids (or their labels); a CRM's own stage names are
 mapped in the import's column mapping. An imported history replaces the opportunity's
 history (the CRM is the record of what happened before devfunnel); without one, a stage
@@ -21,6 +25,7 @@ from pydantic import BaseModel, Field, field_validator
 from devfunnel.config import Settings
 from devfunnel.identity.domains import DomainClassifier
 from devfunnel.ids import new_id
+from devfunnel.ingest.records import qualification_history as qual_history
 from devfunnel.ingest.records.base import (
     Crm,
     ImportResult,
@@ -84,6 +89,7 @@ class OpportunityRecord(Record):
     lost_reason: str | None = Field(default=None, max_length=300)
     qualification: dict[str, QualificationEntry | int] | None = None
     stage_history: list[StageChange] | None = None
+    qualification_history: list[qual_history.QualificationChange] | None = None
 
     @field_validator("type")
     @classmethod
@@ -127,11 +133,12 @@ def import_opportunities(
             for line, rec in records
         }
         account_of = find_accounts(conn, [k for ks in keys.values() for k in ks])
-        owners = find_users(conn, (rec.owner_email for _, rec in records))
+        owners = find_users(conn, [e for _, r in records for e in _user_emails(r)])
         contacts = find_people(conn, [e for _, r in records for e in _contact_emails(r)])
         existing = _existing(conn, [f"{rec.crm}:{rec.external_id}" for _, rec in records])
         inserts, updates, history, changes, quals = [], [], [], [], []
         replace_history: list[uuid.UUID] = []
+        qual_histories: dict[uuid.UUID, list[qual_history.QualificationChange]] = {}
         for line, rec in records:
             problems = []
             account_id = next((account_of[k] for k in keys[line] if k in account_of), None)
@@ -153,6 +160,9 @@ def import_opportunities(
                 problems.append(f"owner_email: {rec.owner_email} is not a devfunnel user")
             if rec.forecast_category and rec.forecast_category not in categories:
                 problems.append(f"forecast_category: unknown category {rec.forecast_category!r}")
+            problems += qual_history.problems(
+                rec.qualification_history or [], rec.qualification or {}, owners, now
+            )
             if problems:
                 result.errors.append(RowError(line, "; ".join(problems)))
                 continue
@@ -199,8 +209,11 @@ def import_opportunities(
                         row["created_at"] if before is None else now,
                     )
                 )
+            if rec.qualification_history:
+                qual_histories[opp_id] = rec.qualification_history
             for element, entry in (rec.qualification or {}).items():
-                quals.append(_qualification(opp_id, element, entry, contacts, now))
+                if element not in qual_history.latest(rec.qualification_history or []):
+                    quals.append(_qualification(opp_id, element, entry, contacts, now))
         if dry_run:
             return result
         if inserts:
@@ -213,6 +226,9 @@ def import_opportunities(
             store.append(conn, stage_history, to_arrow(history))
         if changes:
             store.append(conn, opportunity_changes, to_arrow(changes))
+        if qual_histories:
+            dated, _entered = qual_history.write(store, conn, qual_histories, contacts, owners)
+            quals.extend(dated)
         if quals:
             for part in chunked(sorted({q["opportunity_id"] for q in quals})):
                 conn.execute(
@@ -225,11 +241,18 @@ def import_opportunities(
     return result
 
 
+def _user_emails(rec: OpportunityRecord) -> list[str]:
+    """The owner and every seller named in the qualification history."""
+    found = qual_history.user_emails(rec.qualification_history or [])
+    return [rec.owner_email, *found] if rec.owner_email else found
+
+
 def _contact_emails(rec: OpportunityRecord) -> list[str]:
     emails = [rec.primary_contact_email, rec.economic_buyer_email]
     for entry in (rec.qualification or {}).values():
         if isinstance(entry, QualificationEntry):
             emails.append(entry.contact_email)
+    emails += qual_history.contact_emails(rec.qualification_history or [])
     return [e for e in emails if e]
 
 

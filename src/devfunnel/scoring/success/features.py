@@ -9,8 +9,9 @@ stood then:
 - the account's size and ICP fit (firmographics, which do not change with the deal);
 - whether a competitor is named; whether its economic buyer and primary contact were
   known people by then (the person was first seen by then);
-- its qualification then (``pipeline.qualification.scores_as_of``), its conversations in
-  the 30 days before.
+- each qualification element's score then (``pipeline.qualification.scores_as_of``: the
+  audited, dated changes, so an element validated at signing is not seen earlier), its
+  conversations in the 30 days before.
 
 Fields whose history devfunnel does not keep and that a CRM fills as a deal progresses
 (close date, next step, use case, lost reason) are never used: for a closed deal they
@@ -34,7 +35,7 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.geo import segment_of
 from devfunnel.money import Money
-from devfunnel.pipeline.qualification import enabled_elements, scores_as_of
+from devfunnel.pipeline.qualification import LABELS, enabled_elements, scores_as_of
 from devfunnel.scoring.success.signals import Moment, read_signals
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
@@ -55,8 +56,8 @@ class OpportunityMoment:
     as_of: datetime
 
 
-#: Feature names in model order, with the words explanations show; each ICP rule adds one
-#: more (see :func:`feature_names`).
+#: Feature names in model order, with the words explanations show; each qualification
+#: element and each ICP rule adds one more (see :func:`feature_names`).
 FEATURES: dict[str, str] = {
     "log_developers": "developers at the account",
     "log_active_developers": "developers active in the last 30 days",
@@ -91,7 +92,6 @@ FEATURES: dict[str, str] = {
     "log_contact_engagement": "engagement of the primary contact",
     "contact_active_days": "days the primary contact was active (30 days)",
     "contact_rate": "activities a day of the primary contact",
-    "qualification": "qualification (mean score of the elements)",
     "log_conversations": "conversations in the last 30 days",
 }
 
@@ -101,9 +101,20 @@ RATE_CAP = 50.0
 
 
 def feature_names(settings: Settings) -> dict[str, str]:
-    """:data:`FEATURES`, then ``icp_<rule id>`` for each ICP rule: whether the account
-    satisfies it (the model learns what each rule is really worth)."""
-    return FEATURES | {f"icp_{rule.id}": f"ICP: {rule.description}" for rule in settings.icp.rules}
+    """:data:`FEATURES`, then ``qual_<element>`` for each element of the enabled
+    qualification frameworks (its score then, 0-2), then ``icp_<rule id>`` for each ICP rule
+    (whether the account satisfies it).
+
+    One feature per element, not their mean: elements say different things (whether the
+    account needs what we sell, whether a champion drives the deal, how far the paperwork
+    got) and the model learns what each is really worth, as it does for ICP rules.
+    """
+    elements = {
+        f"qual_{element}": f"qualification: {LABELS[element]} (0-2)"
+        for _, element in enabled_elements(settings)
+    }
+    icp = {f"icp_{rule.id}": f"ICP: {rule.description}" for rule in settings.icp.rules}
+    return FEATURES | elements | icp
 
 
 def feature_matrix(
@@ -131,19 +142,7 @@ def feature_rows(
         firms = _accounts(conn, sorted({o["account_id"] for o in opps.values()}))
         talks = _conversations(conn, ids)
         qualification = scores_as_of(conn, [(m.opportunity_id, m.as_of) for m in moments])
-    signals = read_signals(
-        store,
-        settings,
-        [
-            Moment(
-                i,
-                opps[m.opportunity_id]["account_id"],
-                m.as_of,
-                opps[m.opportunity_id]["primary_contact_id"],
-            )
-            for i, m in enumerate(moments)
-        ],
-    )
+    signals = read_signals(store, settings, _signal_moments(opps, moments))
     elements = [e for _, e in enabled_elements(settings)]
     probabilities = {s.id: s.probability for s in settings.pipeline.stages}
     out = []
@@ -191,17 +190,39 @@ def feature_rows(
             # Not a logarithm: a developer's activity rises in proportion to how engaged
             # they are, and the rate itself tracks that engagement more closely.
             "contact_rate": min(sig["contact_rate"], RATE_CAP),
-            "qualification": (
-                sum(scores.get(e, 0) for e in elements) / (2 * len(elements)) if elements else 0.0
-            ),
             "log_conversations": _log(
                 sum(1 for t in talks.get(opp["id"], []) if at - timedelta(days=30) <= t < at)
             ),
         }
+        for element in elements:
+            row[f"qual_{element}"] = float(scores.get(element, 0))
         for rule in settings.icp.rules:
             row[f"icp_{rule.id}"] = float(bool(firm) and all(c.matches(firm) for c in rule.when))
         out.append(row)
     return out
+
+
+def signal_moments(store: Store, moments: Sequence[OpportunityMoment]) -> list[Moment]:
+    """The developer-signal moments :func:`feature_rows` reads for these moments (to read
+    them ahead, :func:`devfunnel.scoring.success.signals.prefetched`)."""
+    with store.read() as conn:
+        opps = _opportunities(conn, sorted({m.opportunity_id for m in moments}))
+    return _signal_moments(opps, moments)
+
+
+def _signal_moments(
+    opps: dict[uuid.UUID, dict[str, Any]], moments: Sequence[OpportunityMoment]
+) -> list[Moment]:
+    """The account's signals at each moment, and those of its primary contact."""
+    return [
+        Moment(
+            i,
+            opps[m.opportunity_id]["account_id"],
+            m.as_of,
+            opps[m.opportunity_id]["primary_contact_id"],
+        )
+        for i, m in enumerate(moments)
+    ]
 
 
 def _log(value: float) -> float:

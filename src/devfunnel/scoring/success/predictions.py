@@ -60,14 +60,8 @@ def refresh_predictions(
             "devfunnel's features changed); "
             "run `devfunnel model train`"
         )
-    o = opportunities.c
-    with store.read() as conn:
-        open_ids = list(
-            conn.execute(
-                sa.select(o.id).where(o.status == "open", o.created_at <= now).order_by(o.id)
-            ).scalars()
-        )
-    moments = [OpportunityMoment(i, now) for i in open_ids]
+    moments = open_moments(store, now)
+    open_ids = [m.opportunity_id for m in moments]
     x = feature_matrix(store, settings, moments)
     probabilities = version.model.predict(x)
     reasons = version.model.explain(x)
@@ -88,6 +82,19 @@ def refresh_predictions(
         if rows:
             conn.execute(success_predictions.insert(), rows)
     return len(rows)
+
+
+def open_moments(store: Store, now: datetime) -> list[OpportunityMoment]:
+    """Every opportunity open and created by ``now``, as of ``now``: what a refresh
+    predicts."""
+    o = opportunities.c
+    with store.read() as conn:
+        open_ids = list(
+            conn.execute(
+                sa.select(o.id).where(o.status == "open", o.created_at <= now).order_by(o.id)
+            ).scalars()
+        )
+    return [OpportunityMoment(i, now) for i in open_ids]
 
 
 def prediction_for(conn: sa.Connection, opportunity_id: uuid.UUID) -> Prediction | None:

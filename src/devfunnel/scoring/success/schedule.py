@@ -18,8 +18,10 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict
 from devfunnel.pipeline import technical_validation
-from devfunnel.scoring.success.predictions import refresh_predictions
-from devfunnel.scoring.success.training import ModelVersion, train
+from devfunnel.scoring.success.features import signal_moments
+from devfunnel.scoring.success.predictions import open_moments, refresh_predictions
+from devfunnel.scoring.success.signals import prefetched
+from devfunnel.scoring.success.training import ModelVersion, train, training_moments
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 
@@ -34,13 +36,17 @@ def refresh_all(
     and predict every open opportunity with it. Raises Conflict when there are too few
     closed opportunities to train on (the technical validations are refreshed anyway)."""
     now = now or datetime.now(UTC)
-    technical_validation.refresh(store, settings, now=now)
-    try:
-        version = train(store, settings, now=now, trained_by=trained_by)
-    except Conflict as exc:
-        _remember(store, now, exc.detail)
-        raise
-    refresh_predictions(store, settings, version=version, now=now)
+    # The three steps read developer signals for mostly the same moments (technical
+    # validations and predictions both as of now): read them all in one query.
+    moments = training_moments(store, now) + open_moments(store, now)
+    with prefetched(store, settings, signal_moments(store, moments)):
+        technical_validation.refresh(store, settings, now=now)
+        try:
+            version = train(store, settings, now=now, trained_by=trained_by)
+        except Conflict as exc:
+            _remember(store, now, exc.detail)
+            raise
+        refresh_predictions(store, settings, version=version, now=now)
     _remember(store, now, "trained")
     return version
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -73,6 +75,33 @@ SIGNALS: dict[str, str] = {
 }
 
 
+#: Signals read ahead by :func:`prefetched`, by (account, time, contact).
+_Cache = dict[tuple[uuid.UUID, datetime, uuid.UUID | None], dict[str, float]]
+_PREFETCHED: ContextVar[_Cache | None] = ContextVar("prefetched_signals", default=None)
+#: The signals that depend on the moment's contact (zero without one).
+CONTACT_SIGNALS = ("contact_engagement", "contact_active_days", "contact_rate")
+
+
+@contextmanager
+def prefetched(store: Store, settings: Settings, moments: Sequence[Moment]) -> Iterator[None]:
+    """Read the signals of every moment a refresh will ask for in one query; inside the
+    block :func:`read_signals` serves them from memory (and reads only what it misses).
+
+    A refresh (technical validations, training, predictions) asks three times for mostly
+    the same moments; the query joins every activity of the accounts, so asking once is
+    what makes it cheap.
+    """
+    found = read_signals(store, settings, moments)
+    cache = dict(_PREFETCHED.get() or {})
+    for m in moments:
+        cache[(m.account_id, m.as_of, m.contact)] = found[m.key]
+    token = _PREFETCHED.set(cache)
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
 def read_signals(
     store: Store, settings: Settings, moments: Sequence[Moment]
 ) -> dict[int, dict[str, float]]:
@@ -80,8 +109,27 @@ def read_signals(
 
     A moment whose account has no recognised activity before its time gets all zeros.
     """
-    if not moments:
-        return {}
+    cache = _PREFETCHED.get() or {}
+    out: dict[int, dict[str, float]] = {}
+    missing = []
+    by_account = {(a, at): sig for (a, at, _), sig in cache.items()}
+    for m in moments:
+        hit = cache.get((m.account_id, m.as_of, m.contact))
+        if hit is None and m.contact is None and (m.account_id, m.as_of) in by_account:
+            # The account's signals are the same whoever the contact is.
+            hit = by_account[(m.account_id, m.as_of)] | dict.fromkeys(CONTACT_SIGNALS, 0.0)
+        if hit is None:
+            missing.append(m)
+        else:
+            out[m.key] = dict(hit)
+    if missing:
+        out |= _read(store, settings, missing)
+    return out
+
+
+def _read(
+    store: Store, settings: Settings, moments: Sequence[Moment]
+) -> dict[int, dict[str, float]]:
     import ibis
 
     con = store.ibis()
@@ -91,26 +139,32 @@ def read_signals(
                 "key": pa.array([m.key for m in moments], pa.int64()),
                 "account": pa.array([str(m.account_id) for m in moments], pa.string()),
                 "as_of": pa.array([m.as_of for m in moments], pa.timestamp("us", tz="UTC")),
+                "as_of_day": pa.array([_day(m.as_of) for m in moments], pa.int64()),
+                # How far into its day the moment is, in days.
+                "as_of_frac": pa.array(
+                    [m.as_of.timestamp() / DAY - _day(m.as_of) for m in moments], pa.float64()
+                ),
                 "contact": pa.array(
                     [str(m.contact) if m.contact else None for m in moments], pa.string()
                 ),
             }
         )
     )
-    rows = _account_signals(con, settings, points).to_pyarrow().to_pylist()
+    table = _account_signals(_at_moments(con, settings, points), settings)
     out = {m.key: dict.fromkeys(SIGNALS, 0.0) for m in moments}
-    for row in rows:
-        out[int(row.pop("key"))] = {
-            name: float(row.get(name) or 0.0) for name in SIGNALS if name != "error_bursts"
-        } | {"error_bursts": 0.0}
-    for key, bursts in _error_bursts(con, settings, points).items():
-        out[key]["error_bursts"] = bursts
+    for row in table.to_pyarrow().to_pylist():
+        out[int(row.pop("key"))] = {name: float(row.get(name) or 0.0) for name in SIGNALS}
     paid = _paid(con, points)
     stage_of_paid = _paid_stage(settings)
     for key in paid:
         if stage_of_paid:
             out[key]["journey_stage"] = max(out[key]["journey_stage"], float(stage_of_paid))
     return out
+
+
+def _day(at: datetime) -> int:
+    """The UTC day number (days since 1970-01-01) of a time."""
+    return math.floor(at.timestamp() / DAY)
 
 
 def activity_events(con: Any, settings: Settings) -> ir.Table:
@@ -170,47 +224,109 @@ def activity_events(con: Any, settings: Settings) -> ir.Table:
     )
 
 
-def _at_moments(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
-    """Each moment's account activity with its age in days at the moment; ``age`` is null
-    for events at or after the moment, so every measure that tests it ignores them.
+def _daily(acts: ir.Table) -> ir.Table:
+    """Activity per person, activity and UTC day: how many, the sum of their values, and
+    ``lift``, the sum of ``2 ** (hours into the day / 24 / half-life)`` of each (times the
+    decay of the day's start gives the exact decay of every event).
 
-    (The test is not a WHERE clause on purpose: DuckDB would turn ``timestamp < as_of``
-    into an inequality join over all events before joining on the account.)
+    Most accounts' events are many per person and day (daily API usage, page views), so
+    the moments join a table a fraction of the events' size, and the JSON value property
+    is read once per event, not once per event and moment.
+    """
+    return acts.group_by(["account", "person", "persona", "activity", "day"]).aggregate(
+        n=acts.count(), value=acts.value.sum(), lift=acts.lift.sum()
+    )
+
+
+def _at_moments(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
+    """Each moment's account activity by person, activity and day, with the day's age in
+    whole days at the moment (0: the moment's own day).
+
+    Whole days before the moment's day come from the daily table; the moment's own day
+    from the events themselves, counting only those before the moment, so nothing at or
+    after it is ever read. ``age`` is null for rows that count nothing (the test is not a
+    WHERE clause on purpose: DuckDB would turn it into an inequality join over all days
+    before joining on the account).
     """
     import ibis
 
+    k = math.log(2) / settings.scoring.half_life_days
     acts = activity_events(con, settings)
-    joined = acts.join(points, acts.account == points.account)
-    seconds = joined.as_of.epoch_seconds().cast("float64") - joined.timestamp.epoch_seconds().cast(
-        "float64"
+    # Only what the daily totals need: PostgreSQL would otherwise evaluate the channel and
+    # weight (each a CASE over the activity's CASE) for every event.
+    acts = acts.filter(acts.account.isin(points.account)).select(
+        "account", "person", "persona", "activity", "value", "timestamp"
     )
-    age = ibis.ifelse(joined.timestamp < joined.as_of, seconds / DAY, ibis.null("float64"))
-    return joined.mutate(age=age)
+    seconds = acts.timestamp.epoch_seconds().cast("float64")
+    day = (seconds / DAY).floor().cast("int64")
+    acts = acts.mutate(day=day, lift=(k * (seconds / DAY - day)).exp())
+    daily = _daily(acts)
+    before = daily.join(points, daily.account == points.account)
+    past_days = before.select(
+        "key", "contact", "as_of_frac", "person", "persona", "activity", "n", "value", "lift",
+        age=ibis.ifelse(
+            before.day < before.as_of_day, before.as_of_day - before.day, ibis.null("int64")
+        ),
+    )  # fmt: skip
+    same = acts.join(points, (acts.account == points.account) & (acts.day == points.as_of_day))
+    earlier = same.timestamp < same.as_of
+    group = ["key", "contact", "as_of_frac", "person", "persona", "activity"]
+    today = same.group_by(group).aggregate(
+        n=same.count(where=earlier),
+        value=same.value.sum(where=earlier),
+        lift=same.lift.sum(where=earlier),
+    )
+    today = today.select(
+        "key", "contact", "as_of_frac", "person", "persona", "activity", "n", "value", "lift",
+        age=ibis.ifelse(today.n > 0, ibis.literal(0, "int64"), ibis.null("int64")),
+    )  # fmt: skip
+    t = past_days.union(today)
+    by_id = {a.id: a for a in settings.activity_types}
+    buyer = [i for i, a in by_id.items() if a.buyer_signal]
+    return t.mutate(
+        channel=ibis.cases(*[(t.activity == i, a.channel) for i, a in by_id.items()]),
+        weight=ibis.cases(*[(t.activity == i, float(a.weight)) for i, a in by_id.items()]),
+        buyer_signal=t.activity.isin(buyer) if buyer else ibis.literal(False),
+        # The decay of each row's events at the moment: the day start's, times the lift.
+        decayed=t.lift * (-k * (t.age.cast("float64") + t.as_of_frac)).exp(),
+    )
 
 
-def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
-    """One row per moment and person: engagement, windowed counts and journey stage."""
+def _within(t: ir.Table, days: int) -> Any:
+    """Whether a row's day touches the ``days`` times 24 hours before its moment."""
+    return t.age <= days
+
+
+def _person_rows(t: ir.Table, settings: Settings) -> ir.Table:
+    """One row per moment and person: engagement, windowed counts and journey stage.
+
+    Days are whole UTC days. A window of N days counts every day any part of which falls
+    in the N times 24 hours before the moment: the N days before the moment's day, and its
+    own day up to the moment (for a moment at midnight, exactly the N days before it). An
+    active day is a calendar day with activity; weeks are counted back from the day
+    before the moment's.
+    """
     import ibis
 
-    t = _at_moments(con, settings, points)
     tv, scoring = settings.technical_validation, settings.scoring
-    window = t.age < tv.window_days
-    decay = (t.age * (-math.log(2) / scoring.half_life_days)).exp()
+    seen = t.age.notnull()
+    window = _within(t, tv.window_days)
+    developer = t.channel.isin(DEVELOPER_CHANNELS)
     metrics: dict[str, Any] = {
         "persona": t.persona.max(),  # one value per person; max() is portable
         "is_contact": (t.person == t.contact).any(),
-        "past": t.count(where=t.age.notnull()),
+        "past": t.n.sum(where=seen),
         "first_age": t.age.max(),
-        "points": (t.weight * decay).sum(where=t.age < scoring.window_days),
-        "dev_recent": t.count(where=window & t.channel.isin(DEVELOPER_CHANNELS)),
-        "active_days": t.age.floor().nunique(where=window & t.channel.isin(DEVELOPER_CHANNELS)),
-        "recent": t.count(where=window),
+        "points": (t.weight * t.decayed).sum(where=_within(t, scoring.window_days)),
+        "dev_recent": t.n.sum(where=window & developer),
+        "active_days": t.age.nunique(where=window & developer),
+        "recent": t.n.sum(where=window),
         "api_volume": t.value.sum(where=window & (t.activity == tv.usage_activity)),
         "api_errors": t.value.sum(where=window & (t.activity == tv.error_activity)),
-        "blockers": t.count(where=window & t.activity.isin(tv.blocker_activities)),
-        "built": t.count(where=t.age.notnull() & t.activity.isin([b.activity for b in tv.built])),
-        "buyer_signals": t.count(where=window & t.buyer_signal),
-        "buyer_signals_ever": t.count(where=t.age.notnull() & t.buyer_signal),
+        "blockers": t.n.sum(where=window & t.activity.isin(tv.blocker_activities)),
+        "built": t.n.sum(where=seen & t.activity.isin([b.activity for b in tv.built])),
+        "buyer_signals": t.n.sum(where=window & t.buyer_signal),
+        "buyer_signals_ever": t.n.sum(where=seen & t.buyer_signal),
     }
     stage_met = []
     for s, stage in enumerate(settings.journey.stages):
@@ -224,12 +340,12 @@ def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
             if milestone.channels:
                 cond = cond | t.channel.isin(milestone.channels)
             if milestone.window_days is not None:
-                cond = cond & (t.age < milestone.window_days)
+                cond = cond & _within(t, milestone.window_days)
             else:
-                cond = cond & t.age.notnull()
+                cond = cond & seen
             name = f"m{s}_{m}"
-            metrics[f"{name}_n"] = t.count(where=cond)
-            metrics[f"{name}_w"] = (t.age / 7).floor().nunique(where=cond)
+            metrics[f"{name}_n"] = t.n.sum(where=cond)
+            metrics[f"{name}_w"] = (ibis.greatest(t.age - 1, 0) // 7).nunique(where=cond)
             metrics[f"{name}_v"] = t.value.sum(where=cond)
             met.append((name, milestone))
         stage_met.append((stage.match, met))
@@ -240,7 +356,7 @@ def _person_rows(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
         if not met:
             continue
         tests = [
-            (per_person[f"{n}_n"] >= m.min_count)
+            (per_person[f"{n}_n"].fill_null(0) >= m.min_count)
             & (per_person[f"{n}_w"] >= m.min_active_weeks)
             & (per_person[f"{n}_v"].fill_null(0) >= m.min_value)
             for n, m in met
@@ -261,14 +377,15 @@ def _funnel_index(settings: Settings, funnel_stage: str) -> int:
     return len(stages)
 
 
-def _account_signals(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
+def _account_signals(t: ir.Table, settings: Settings) -> ir.Table:
+    """One row per moment: every signal, error bursts included."""
     import ibis
 
-    p = _person_rows(con, settings, points)
+    p = _person_rows(t, settings)
     dev = p.persona != "business"
     learn = _funnel_index(settings, "product_qualified")
     build = _funnel_index(settings, "opportunity")
-    return (
+    signals = (
         p.group_by("key")
         .aggregate(
             developers=p.count(where=dev),
@@ -295,19 +412,21 @@ def _account_signals(con: Any, settings: Settings, points: ir.Table) -> ir.Table
         )
         .mutate(journey_stage=ibis.coalesce(ibis._.journey_stage, 0))
     )
+    bursts = _error_bursts(t, settings)
+    joined = signals.left_join(bursts, signals.key == bursts.key)
+    return joined.select(
+        *[signals[c] for c in signals.columns], error_bursts=bursts.error_bursts.fill_null(0)
+    )
 
 
-def _error_bursts(con: Any, settings: Settings, points: ir.Table) -> dict[int, float]:
-    """Days in the window on which an account's developers hit at least ``error_burst``
-    API errors."""
+def _error_bursts(t: ir.Table, settings: Settings) -> ir.Table:
+    """Per moment, the days in the window on which the account's developers hit at least
+    ``error_burst`` API errors."""
     tv = settings.technical_validation
-    t = _at_moments(con, settings, points)
-    t = t.filter(t.activity == tv.error_activity, t.age < tv.window_days)
-    t = t.mutate(day=t.age.floor())
-    days = t.group_by(["key", "day"]).aggregate(errors=t.value.sum())
+    errors = t.filter(t.activity == tv.error_activity, _within(t, tv.window_days))
+    days = errors.group_by(["key", "age"]).aggregate(errors=errors.value.sum())
     days = days.filter(days.errors >= tv.error_burst)
-    bursts = days.group_by("key").aggregate(n=days.count())
-    return {int(r["key"]): float(r["n"]) for r in bursts.to_pyarrow().to_pylist()}
+    return days.group_by("key").aggregate(error_bursts=days.count())
 
 
 def _paid(con: Any, points: ir.Table) -> set[int]:

@@ -137,19 +137,31 @@ def training_set(
     only: Collection[uuid.UUID] | None = None,
 ) -> TrainingSet:
     """Snapshots and features of every opportunity closed by ``now`` (or of ``only``)."""
-    moments, y, first = [], [], []
-    for opp_id, (created, closed, won) in closed_outcomes(store, now, only=only).items():
-        times = snapshots(created, closed, now)
-        for k, at in enumerate(times):
-            moments.append(OpportunityMoment(opp_id, at))
-            y.append(int(won))
-            first.append(k == 0)
+    moments, y, first = _snapshot_rows(store, now, only)
     return TrainingSet(
         moments,
         feature_matrix(store, settings, moments),
         np.asarray(y, dtype=int),
         np.asarray(first, dtype=bool),
     )
+
+
+def training_moments(store: Store, now: datetime) -> list[OpportunityMoment]:
+    """The snapshots :func:`train` will read features at (to read signals ahead)."""
+    return _snapshot_rows(store, now, None)[0]
+
+
+def _snapshot_rows(
+    store: Store, now: datetime, only: Collection[uuid.UUID] | None
+) -> tuple[list[OpportunityMoment], list[int], list[bool]]:
+    """Every snapshot, its outcome (1 won), and whether it is the one at creation."""
+    moments, y, first = [], [], []
+    for opp_id, (created, closed, won) in closed_outcomes(store, now, only=only).items():
+        for k, at in enumerate(snapshots(created, closed, now)):
+            moments.append(OpportunityMoment(opp_id, at))
+            y.append(int(won))
+            first.append(k == 0)
+    return moments, y, first
 
 
 def fit_set(data: TrainingSet, names: dict[str, str]) -> estimator.SuccessModel:
