@@ -72,3 +72,21 @@ def test_update_of_only_indexed_columns_counts_every_matched_row(store: Store) -
     assert matched == 2
     assert _stored(store)[ids[1]][0] == "moved@acme.io"
     assert _stored(store)[ids[0]][0] == "p0@acme.io"
+
+
+def test_bulk_loading_keeps_what_was_written_and_restores_the_settings(store: Store) -> None:
+    def threshold() -> str | None:
+        if store.kind != "duckdb":
+            return None
+        with store.read() as conn:
+            return str(
+                conn.exec_driver_sql("SELECT current_setting('checkpoint_threshold')").scalar()
+            )
+
+    before = threshold()
+    with store.bulk_loading():
+        if store.kind == "duckdb":
+            assert threshold() != before
+        ids = _people(store, 2)
+    assert threshold() == before
+    assert set(_stored(store)) == set(ids)

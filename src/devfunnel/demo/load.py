@@ -83,6 +83,19 @@ def load_demo(
     chunk_accounts: int = CHUNK_ACCOUNTS,
 ) -> DemoReport:
     """Generate and load the demo company into a migrated, empty store."""
+    with store.bulk_loading():
+        return _load(store, settings, seed, accounts, as_of, progress, chunk_accounts)
+
+
+def _load(
+    store: Store,
+    settings: Settings,
+    seed: int,
+    accounts: int,
+    as_of: date | None,
+    progress: Progress | None,
+    chunk_accounts: int,
+) -> DemoReport:
     as_of = as_of or datetime.now(UTC).date()
     tick = progress or (lambda _stage, _done, _total: None)
     report = DemoReport(seed=seed, as_of=as_of, accounts=accounts)

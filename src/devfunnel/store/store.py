@@ -105,6 +105,15 @@ class Store:
         except Exception as exc:
             raise self.translate(exc) from exc
 
+    @contextmanager
+    def bulk_loading(self) -> Iterator[None]:
+        """Database settings for loading a great deal at once, restored afterwards."""
+        try:
+            with self.backend.bulk_loading(self.engine):
+                yield
+        except sa.exc.SQLAlchemyError as exc:
+            raise self.translate(exc) from exc
+
     def ibis(self) -> ibis.BaseBackend:
         """An Ibis connection over the same database, for analytics (created once)."""
         with self._ibis_lock:

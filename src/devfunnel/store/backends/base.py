@@ -9,6 +9,7 @@ turn its driver's failures into devfunnel errors.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
@@ -62,6 +63,9 @@ class Backend(Protocol):
 
     def describe(self, url: sa.URL) -> str:
         """The URL without secrets, for messages and logs."""
+
+    def bulk_loading(self, engine: sa.Engine) -> AbstractContextManager[None]:
+        """Settings for loading a great deal at once (the demo), restored afterwards."""
 
 
 def arrow_columns(table: sa.Table, rows: pa.Table) -> list[str]:

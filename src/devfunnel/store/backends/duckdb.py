@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +183,23 @@ class DuckDBBackend:
 
     def describe(self, url: sa.URL) -> str:
         return f"duckdb:///{url.database}"
+
+    @contextmanager
+    def bulk_loading(self, engine: sa.Engine) -> Iterator[None]:
+        """Checkpoint once at the end instead of whenever the write-ahead log passes 16 MB:
+        appending 470,000 demo events took 5.6-5.9 s this way and 8.6-10.1 s with the
+        default threshold (measured alternately on a busy machine), plus 1-2.5 s for the
+        final checkpoint. The log is as durable either way."""
+        with engine.connect() as conn:
+            before = conn.exec_driver_sql("SELECT current_setting('checkpoint_threshold')")
+            threshold = before.scalar_one()
+            conn.exec_driver_sql("SET checkpoint_threshold = '64GB'")
+        try:
+            yield
+        finally:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"SET checkpoint_threshold = '{threshold}'")
+                conn.exec_driver_sql("CHECKPOINT")
 
 
 def _indexed(table: sa.Table) -> set[str]:
