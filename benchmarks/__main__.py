@@ -178,7 +178,8 @@ def _line(row: dict[str, Any]) -> str:
         f"load/ceiling {row['load_vs_ceiling']}x, peak RSS {row['peak_rss_mb']} MiB "
         f"(after events {row['peak_rss_mb_by_phase']['generate_and_append']}, "
         f"resolve {row['peak_rss_mb_by_phase']['resolve']}, "
-        f"records {row['peak_rss_mb_by_phase']['records']}), load average {row['load_average']}"
+        f"records {row['peak_rss_mb_by_phase']['records']}; each chunk worker "
+        f"{row.get('worker_peak_rss_mb')}), load average {row['load_average']}"
     )
 
 

@@ -57,6 +57,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def worker_peak_rss_mb() -> float:
+    """Peak resident memory of the largest finished child process (the demo's chunk
+    workers), in MiB; the machine held this on top of ``peak_rss_mb`` while they ran."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),

@@ -1,10 +1,11 @@
 """Demo company generation and loading, at the default size and larger, on both backends.
 
-Each measurement runs in a fresh process-level database. Two baselines come from the same
-run and the same seed: generating the company without loading it (the generator's share),
-and appending the generated events to an index-free table in one bulk insert per chunk
-(the storage ceiling: what loading would cost with no validation, de-duplication,
-resolution or imports).
+Each measurement runs in a fresh process-level database. The loader generates chunks
+ahead in up to two worker processes; their peak memory is reported apart. Two baselines
+come from the same run and the same seed: generating the company without loading it (the
+generator's share, in one process), and appending the generated events to an index-free
+table in one bulk insert per chunk (the storage ceiling: what loading would cost with no
+validation, de-duplication, resolution or imports).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from benchmarks.common import Timer, fresh_database, load_average, peak_rss_mb
+from benchmarks.common import (
+    Timer,
+    fresh_database,
+    load_average,
+    peak_rss_mb,
+    worker_peak_rss_mb,
+)
 from devfunnel.config import load_settings
 from devfunnel.demo.company import generate_chunk
 from devfunnel.demo.load import CHUNK_ACCOUNTS, load_demo
@@ -52,6 +59,7 @@ def measure(backend: str, accounts: int, workdir: Path, seed: int = 1) -> dict[s
         row["people"] = report.people
     row["peak_rss_mb_by_phase"] = by_phase
     row["load_peak_rss_mb"] = round(peak_rss_mb())
+    row["worker_peak_rss_mb"] = round(worker_peak_rss_mb())
     row["generate_only_seconds"], row["ceiling_seconds"] = _baselines(
         backend, accounts, seed, workdir
     )
