@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 
 _NO_HANDLES = "len(handle_keys_l) = 0 AND len(handle_keys_r) = 0"
 _NAME_MISSING = "(full_name_l IS NULL OR full_name_r IS NULL)"
+#: One side's whole name is unknown: no name, or a first name alone ("Mohammed" on a
+#: GitHub profile), which a handle spelling "mohammedbrocksen" says more than. Only for
+#: a whole name: a shared "mohammed" would count the first name twice.
+_SURNAME_MISSING = "(last_name_l IS NULL OR last_name_r IS NULL)"
+#: Nothing says which company this side is at.
+_NO_COMPANY_L = "(company_domain_l IS NULL AND company_name_l IS NULL)"
+_NO_COMPANY_R = "(company_domain_r IS NULL AND company_name_r IS NULL)"
+#: Both sides hold an identity of this kind ("github", "user").
+_BOTH_HOLD = "list_contains(held_l, '{kind}') AND list_contains(held_r, '{kind}')"
 #: Both names have a surname: without one, a name is a first name.
 _BOTH_SURNAMES = "last_name_l IS NOT NULL AND last_name_r IS NOT NULL"
 #: The same number (four digits or more) in both people's handles ("janedoe1987").
@@ -42,7 +51,7 @@ _SHARED_HANDLE = (
 #: A handle spelling the other's whole name ("janedoelittle"), or a long handle both use,
 #: when one side's name is unknown: "jdoe" or "janed" are many people, "janedoelittle" few.
 _HANDLE_IS_FULL_NAME = (
-    f"{_NAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
+    f"{_SURNAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
     "list_has_any(handle_keys_r, full_name_keys_l) OR "
     "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 10)) > 0)"
 )
@@ -163,16 +172,21 @@ def _comparisons() -> list[Any]:
         output_column_name="company",
         comparison_description="company domain",
         comparison_levels=[
-            cll.CustomLevel(
-                "(company_domain_l IS NULL OR company_domain_r IS NULL) AND "
-                "(company_name_l IS NULL OR company_name_r IS NULL)"
-            ).configure(is_null_level=True),
+            cll.CustomLevel(f"{_NO_COMPANY_L} AND {_NO_COMPANY_R}").configure(is_null_level=True),
             _level(
                 cll.CustomLevel(
                     "company_domain_l = company_domain_r OR company_name_l = company_name_r"
                 ),
-                0.95,
+                0.50,
                 "same company",
+            ),
+            # Not neutral: a duplicate is typically a GitHub login or a personal address
+            # beside a work identity, so one side without a company is common among
+            # duplicates (about half) and less so among any two people (u says how much).
+            _level(
+                cll.CustomLevel(f"{_NO_COMPANY_L} OR {_NO_COMPANY_R}"),
+                0.45,
+                "one company unknown",
             ),
             _level(cll.ElseLevel(), 0.05, "different companies"),
         ],
@@ -186,7 +200,19 @@ def _comparisons() -> list[Any]:
             _level(cll.ElseLevel(), 0.25, "different titles"),
         ],
     )
-    return [name, email, handle, company, title]
+    held = cl.CustomComparison(
+        output_column_name="held",
+        comparison_description="identities a person holds one of",
+        comparison_levels=[
+            # Deterministic keys joined equal ones, so these are two different logins (or
+            # product accounts): some people keep a second, most have one. m and u are
+            # both set from how many records hold one (_held_from_counts).
+            _level(cll.CustomLevel(_BOTH_HOLD.format(kind="github")), 0.03, "two GitHub logins"),
+            _level(cll.CustomLevel(_BOTH_HOLD.format(kind="user")), 0.05, "two product accounts"),
+            _level(cll.ElseLevel(), 0.92, "no second login or account"),
+        ],
+    )
+    return [name, email, handle, company, title, held]
 
 
 def _settings(records: int = 0) -> SettingsCreator:
@@ -360,19 +386,86 @@ def _name_u_from_frequencies(
         "WHERE first_name IS NOT NULL AND last_name IS NOT NULL), "
         "f AS (SELECT count(*) AS c FROM named GROUP BY first_name), "
         "l AS (SELECT count(*) AS c FROM named GROUP BY last_name) "
-        "SELECT (SELECT sum(c * c) FROM f), (SELECT sum(c * c) FROM l), "
+        "SELECT (SELECT sum(c * (c - 1)) FROM f), (SELECT sum(c * (c - 1)) FROM l), "
         "(SELECT count(*) FROM named)"
     ).fetchone()
     if not shares or not shares[2] or shares[2] < 2:
         return
+    # Pairs of two records, not a record with itself: at ten thousand records a surname
+    # is shared by chance about once in two thousand pairs, and counting each record's
+    # pair with itself would add a fifth to that.
     first, last, n = (float(x) for x in shares)
-    chance = (first / (n * n)) * (last / (n * n))
+    chance = (first / (n * (n - 1))) * (last / (n * (n - 1)))
     for comparison in model["comparisons"]:
         if comparison["output_column_name"] != "name":
             continue
         for level in comparison["comparison_levels"]:
             if level.get("label_for_charts") == "same name":
                 level["u_probability"] = max(floor, chance)
+
+
+def _u_of(model: dict[str, Any], comparison: str, label: str) -> Any:
+    found = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    return next(lv for lv in found["comparison_levels"] if lv.get("label_for_charts") == label)
+
+
+def _whole_name_no_rarer_than_a_name(model: dict[str, Any]) -> None:
+    """A handle spelling someone's whole name ("edgarmarshov") is a whole name shared, and
+    two people share one by chance as often as the name frequencies say.
+
+    Counted over pairs of records, such pairs are so few that true matches explain them
+    all and u fell to one in all pairs: 24 bits, five more than two records with the same
+    name get, which carried a login and a work address of two namesakes at different
+    companies over the evidence of the companies.
+    """
+    name = _u_of(model, "name", "same name")
+    spelled = _u_of(model, "handle", "handle spells a whole name")
+    if name.get("u_probability") is not None and spelled.get("u_probability") is not None:
+        spelled["u_probability"] = max(spelled["u_probability"], name["u_probability"])
+
+
+#: Of people holding a GitHub login (a product account), the share holding a second one.
+_SECOND_HELD = 0.05
+
+
+def _held_from_counts(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
+    """m and u of "two GitHub logins" and "two product accounts" from how many hold one.
+
+    Two records of one person both hold a login only when the person keeps a second, so
+    m is the share holding one times the share of those with a second; u is the share of
+    pairs in which both hold one. Their ratio is the second-login share over the login
+    share: evidence against wherever logins are common, about three bits among developers
+    of whom a third have one. A stated m against a sampled u turned into evidence *for*
+    where few have one (a sample seeing none floors u at one in the pairs sampled).
+    """
+    counts = connection.execute(
+        "SELECT count(*), count(*) FILTER (list_contains(held, 'github')), "
+        "count(*) FILTER (list_contains(held, 'user')), "
+        "count(*) FILTER (list_contains(held, 'github') AND list_contains(held, 'user')) "
+        "FROM people_records"
+    ).fetchone()
+    if not counts or counts[0] < 2:
+        return
+    n, github, user, both = (float(x) for x in counts)
+
+    def pairs(k: float) -> float:
+        return k * (k - 1) / 2
+
+    total = pairs(n)
+    floor = 1.0 / total
+    two_logins = max(floor, pairs(github) / total)
+    # The first level takes the pairs where both hold both.
+    two_accounts = max(floor, (pairs(user) - pairs(both)) / total)
+    m_logins = max(floor, _SECOND_HELD * github / n)
+    m_accounts = max(floor, _SECOND_HELD * user / n)
+    for label, m, u in (
+        ("two GitHub logins", m_logins, two_logins),
+        ("two product accounts", m_accounts, two_accounts),
+        ("no second login or account", 1.0 - m_logins - m_accounts,
+         max(floor, 1.0 - two_logins - two_accounts)),
+    ):  # fmt: skip
+        level = _u_of(model, "held", label)
+        level["m_probability"], level["u_probability"] = m, u
 
 
 def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[ScoredPair]:
@@ -391,6 +484,8 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
         _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
         _census_u(model, connection)
+        _whole_name_no_rarer_than_a_name(model)
+        _held_from_counts(model, connection)
         linker = Linker(frame, model, log_level=logging.WARNING)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         table = predictions.as_duckdbpyrelation().to_arrow_table()
@@ -405,6 +500,7 @@ _COMPARED = {
     "handle": ("handle_keys", "name_keys", "abbreviation_keys", "handle_digits"),
     "company": ("company_domain", "company_name"),
     "title": ("title",),
+    "held": ("held",),
 }
 
 
