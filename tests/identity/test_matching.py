@@ -203,9 +203,9 @@ def test_a_spelled_whole_name_is_no_rarer_than_a_shared_name() -> None:
 
 
 def test_two_github_logins_count_against_one_person(scored: list) -> None:  # type: ignore[type-arg]
-    assert evidence_of(scored, "twin_a", "twin_b", "held")["match_weight"] < -1
+    assert evidence_of(scored, "twin_a", "twin_b", "logins")["match_weight"] < -1
     # A login beside someone without one is a little evidence for.
-    assert evidence_of(scored, "num_a", "num_b", "held")["match_weight"] > 0
+    assert evidence_of(scored, "num_a", "num_b", "logins")["match_weight"] > 0
 
 
 def test_one_side_without_a_company_is_no_evidence_against(scored: list) -> None:  # type: ignore[type-arg]
@@ -251,7 +251,7 @@ def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[
         "handle",
         "company",
         "title",
-        "held",
+        "logins",
     ]
     email = pair.evidence[1]
     assert email["left"]["email_local"] in ("jane.doelittle", "jnae.doelittle")

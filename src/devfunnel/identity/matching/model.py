@@ -201,7 +201,7 @@ def _comparisons() -> list[Any]:
         ],
     )
     held = cl.CustomComparison(
-        output_column_name="held",
+        output_column_name="logins",
         comparison_description="identities a person holds one of",
         comparison_levels=[
             # Deterministic keys joined equal ones, so these are two different logins (or
@@ -464,7 +464,7 @@ def _held_from_counts(model: dict[str, Any], connection: duckdb.DuckDBPyConnecti
         ("no second login or account", 1.0 - m_logins - m_accounts,
          max(floor, 1.0 - two_logins - two_accounts)),
     ):  # fmt: skip
-        level = _u_of(model, "held", label)
+        level = _u_of(model, "logins", label)
         level["m_probability"], level["u_probability"] = m, u
 
 
@@ -500,7 +500,7 @@ _COMPARED = {
     "handle": ("handle_keys", "name_keys", "abbreviation_keys", "handle_digits"),
     "company": ("company_domain", "company_name"),
     "title": ("title",),
-    "held": ("held",),
+    "logins": ("held",),
 }
 
 
