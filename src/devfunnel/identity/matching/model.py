@@ -207,6 +207,7 @@ def _comparisons() -> list[Any]:
             # Deterministic keys joined equal ones, so these are two different logins (or
             # product accounts): some people keep a second, most have one. m and u are
             # both set from how many records hold one (_held_from_counts).
+            cll.CustomLevel("held_l IS NULL OR held_r IS NULL").configure(is_null_level=True),
             _level(cll.CustomLevel(_BOTH_HOLD.format(kind="github")), 0.03, "two GitHub logins"),
             _level(cll.CustomLevel(_BOTH_HOLD.format(kind="user")), 0.05, "two product accounts"),
             _level(cll.ElseLevel(), 0.92, "no second login or account"),
