@@ -11,6 +11,7 @@ from devfunnel.identity.matching.records import (
     _abbreviations,
     _name_from_handles,
     _split_local,
+    held,
 )
 
 
@@ -257,6 +258,14 @@ def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[
     assert email["left"]["email_local"] in ("jane.doelittle", "jnae.doelittle")
     assert email["match_weight"] > 0
     assert email["bayes_factor"] > 1
+
+
+def test_a_record_says_which_one_of_a_kind_identities_it_holds() -> None:
+    assert held({"github": ["jdoe"], "user_id": ["u1"], "email": ["a@b.co"]}) == [
+        "github",
+        "user",
+    ]
+    assert held({"email": ["a@b.co"], "anonymous_id": ["x"]}) == []
 
 
 def test_handle_features() -> None:
