@@ -3,10 +3,12 @@
 Built with Splink on DuckDB (an in-memory database of its own, whatever the store's
 backend). Each comparison has levels from strong to weak agreement; a level's weight is
 log2(m/u), where m is how often true matches reach the level and u how often random pairs
-do. The u probabilities are estimated from the data by random sampling; the m
-probabilities are stated here, from what a duplicate person typically looks like in
-developer data, because unlabelled expectation maximisation is unstable on records this
-sparse (many have only an email, or only a GitHub login). Every scored pair keeps the level
+do. The u probabilities are estimated from the data: by random sampling, and for rare
+agreements by counting over every pair (names from their frequencies, equalities by
+joins). The m probabilities are stated here, from what a duplicate person typically looks
+like in developer data, because unlabelled expectation maximisation is unstable on records
+this sparse (many have only an email, or only a GitHub login); only the logins
+comparison's m follows from how many hold a login. Every scored pair keeps the level
 reached on each comparison and its Bayes factor, so a suggestion can show its evidence.
 """
 
