@@ -372,37 +372,3 @@ def test_rare_handle_levels_are_counted_over_every_pair_not_a_sample(
     matching_model._census_u(model, connection)
     expected = (21 / pairs - 0.3 / pairs) / (1 - 1 / pairs)
     assert _u_of(model, "same number in a handle") == pytest.approx(expected)
-
-
-def test_shared_handles_and_email_typos_are_counted_over_every_pair(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from devfunnel.identity.matching import model as matching_model
-
-    monkeypatch.setattr(matching_model, "_U_PAIRS", 100)
-    # Addresses far apart ("aaaaa", "bbbbb"), so no two are a typo of each other.
-    people = [record(f"p{i}", handle_digits=str(10_000 + i), handle_keys=[f"h{i}x"],
-                      email_local=chr(97 + i % 26) * (5 + i // 26), email_domain="example.com")
-              for i in range(60)]  # fmt: skip
-    for i in range(4):  # four people sharing a stem: six pairs
-        people[i]["handle_keys"] = ["abcdef"]
-    people[10]["email_local"], people[11]["email_local"] = "jonathan", "jonahtan"
-    pairs = 60 * 59 / 2
-    model, connection = _handle_model(pa.Table.from_pylist(people, schema=SCHEMA), 1e-12, 0.01)
-    matching_model._census_u(model, connection)
-    assert _u_of(model, "shared handle") == pytest.approx(6 / pairs)
-    email = next(c for c in model["comparisons"] if c["output_column_name"] == "email")
-    typo = next(lv for lv in email["comparison_levels"] if lv.get("label_for_charts", "") ==
-                "typo at the same domain")  # fmt: skip
-    # One pair one swap apart, as true matches could explain: the floor of all pairs.
-    assert typo["u_probability"] == pytest.approx(1 / pairs)
-    for i in range(20, 40, 2):  # ten pairs of people one letter apart in long addresses
-        first = chr(97 + i // 2) * 2  # a first letter of each pair's own
-        people[i]["email_local"] = f"{first}address"
-        people[i + 1]["email_local"] = f"{first}addresz"
-    model, connection = _handle_model(pa.Table.from_pylist(people, schema=SCHEMA), 1e-12, 0.01)
-    matching_model._census_u(model, connection)
-    email = next(c for c in model["comparisons"] if c["output_column_name"] == "email")
-    typo = next(lv for lv in email["comparison_levels"] if lv.get("label_for_charts", "") ==
-                "typo at the same domain")  # fmt: skip
-    assert typo["u_probability"] == pytest.approx(11 / pairs)
