@@ -78,8 +78,6 @@ _EMAIL_TYPO = (
     "(length(email_local_l) >= 8 OR "
     "list_sort(string_split(email_local_l, '')) = list_sort(string_split(email_local_r, '')))"
 )
-#: A typo keeps the domain, the length and the first letter: pairs that may be one.
-_TYPO_BUCKET = "email_domain || ':' || length(email_local) || ':' || substr(email_local, 1, 1)"
 #: Both names known and the handles only repeat them: the name comparison counts it.
 _HANDLES_ECHO_NAMES = (
     "full_name_l IS NOT NULL AND full_name_r IS NOT NULL AND "
@@ -242,11 +240,8 @@ def _settings(records: int = 0) -> SettingsCreator:
     )
 
 
-#: Random pairs sampled to estimate u. The rare levels are counted over every pair instead
-#: (_census_u, _name_u_from_frequencies, _held_from_counts), so the sample only has to
-#: tell common levels apart: two million did as five million at the default demo size
-#: (the same pairs at or above 0.97 within sampling noise) in half the time.
-_U_PAIRS = 2_000_000
+#: Random pairs sampled to estimate u.
+_U_PAIRS = 5_000_000
 
 
 def _decontaminated(model: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
@@ -283,19 +278,15 @@ def _u_without_matches(observed: float, pairs: float, m: float, prior: float) ->
     return max(1.0 / pairs, (observed / pairs - prior * m) / (1 - prior))
 
 
-#: Levels whose agreement implies an equality, so every pair reaching them can be found
+#: Handle levels whose agreement is an equality, so every pair reaching them can be found
 #: with a join instead of a sample: the label, and the candidate pairs as equi-joins of
-#: (left value, right value, least key length); ``*_keys`` arrays are exploded.
+#: (left column, right column, least key length), arrays exploded.
 _CENSUS_LEVELS: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "typo at the same domain": ((_TYPO_BUCKET, _TYPO_BUCKET, 0),),
     "same number in a handle": (("handle_digits", "handle_digits", 0),),
     "handle spells a whole name": (
         ("handle_keys", "full_name_keys", 0),
         ("handle_keys", "handle_keys", 10),
     ),
-    "shared handle": (("handle_keys", "handle_keys", 5),),
-    "handle spells the other's name": (("handle_keys", "name_keys", 0),),
-    "one handle abbreviates the other": (("abbreviation_keys", "handle_keys", 0),),
 }
 
 
@@ -323,16 +314,15 @@ def _candidate_pairs(joins: tuple[tuple[str, str, int], ...]) -> str:
 
 
 def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
-    """u of the rare levels from every pair of records, not a sample.
+    """u of the rarest handle levels from every pair of records, not a sample.
 
-    A sample of a few million pairs cannot tell a level reached by one non-matching pair in
+    A sample of five million pairs cannot tell a level reached by one non-matching pair in
     a hundred million from one reached by one in five million: with none seen, u is one in
     the number sampled. With ten thousand records (fifty million pairs) that cost "same
     number in a handle" four bits, and a person's GitHub login and personal address,
-    linked at a few hundred accounts, stayed apart at a few thousand. These levels imply
-    an equality (a shared handle, a handle in the other's name keys, a typo's domain,
-    length and first letter), so the pairs reaching them are counted over all records by
-    a join, and the same correction for true matches applies, over all pairs.
+    linked at a few hundred accounts, stayed apart at a few thousand. These levels are
+    equalities, so the pairs reaching them are counted over all records by a join, and
+    the same correction for true matches applies, over all pairs.
     """
     records = connection.execute("SELECT count(*) FROM people_records").fetchone()
     n = float(records[0]) if records else 0.0
@@ -345,24 +335,24 @@ def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> N
     ).fetchall()]  # fmt: skip
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
     prior = float(model["probability_two_random_records_match"])
-    for comparison in model["comparisons"]:
-        earlier: list[str] = []
-        for level in comparison["comparison_levels"]:
-            condition = level["sql_condition"]
-            joins = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
-            if joins is not None and level.get("m_probability") is not None:
-                unless = "".join(f" AND NOT coalesce(({c}), false)" for c in earlier)
-                found = connection.execute(
-                    f"SELECT count(*) FROM (SELECT {sides} FROM ({_candidate_pairs(joins)}) c "
-                    "JOIN people_records l ON l.unique_id = c.a "
-                    "JOIN people_records r ON r.unique_id = c.b) "
-                    f"WHERE ({condition}){unless}"
-                ).fetchone()
-                observed = float(found[0]) if found else 0.0
-                level["u_probability"] = _u_without_matches(
-                    observed, pairs, float(level["m_probability"]), prior
-                )
-            earlier.append(condition)
+    handle = next(c for c in model["comparisons"] if c["output_column_name"] == "handle")
+    earlier: list[str] = []
+    for level in handle["comparison_levels"]:
+        condition = level["sql_condition"]
+        joins = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
+        if joins is not None and level.get("m_probability") is not None:
+            unless = "".join(f" AND NOT coalesce(({c}), false)" for c in earlier)
+            found = connection.execute(
+                f"SELECT count(*) FROM (SELECT {sides} FROM ({_candidate_pairs(joins)}) c "
+                "JOIN people_records l ON l.unique_id = c.a "
+                "JOIN people_records r ON r.unique_id = c.b) "
+                f"WHERE ({condition}){unless}"
+            ).fetchone()
+            observed = float(found[0]) if found else 0.0
+            level["u_probability"] = _u_without_matches(
+                observed, pairs, float(level["m_probability"]), prior
+            )
+        earlier.append(condition)
 
 
 #: Pairs these rules find are near-certain matches; how many there are, divided by the share
