@@ -203,6 +203,25 @@ def test_a_spelled_whole_name_is_no_rarer_than_a_shared_name() -> None:
     assert model["comparisons"][1]["comparison_levels"][0]["u_probability"] == 1e-6
 
 
+def test_a_handle_spelling_a_shortened_name_is_no_rarer_than_a_surname_and_initial() -> None:
+    from devfunnel.identity.matching.model import _whole_name_no_rarer_than_a_name
+
+    def level(label: str, u: float) -> dict[str, object]:
+        return {"label_for_charts": label, "m_probability": 0.1, "u_probability": u}
+
+    model = {"comparisons": [
+        {"output_column_name": "name", "comparison_levels": [
+            level("same name", 1e-6), level("same surname and initial", 3e-5)]},
+        {"output_column_name": "handle", "comparison_levels": [
+            level("handle spells a whole name", 1e-8),
+            level("handle spells the other's name", 2e-7),
+            level("one handle abbreviates the other", 5e-5)]},
+    ]}  # fmt: skip
+    _whole_name_no_rarer_than_a_name(model)
+    handle = model["comparisons"][1]["comparison_levels"]
+    assert [lv["u_probability"] for lv in handle] == [1e-6, 3e-5, 5e-5]
+
+
 def test_two_github_logins_count_against_one_person(scored: list) -> None:  # type: ignore[type-arg]
     assert evidence_of(scored, "twin_a", "twin_b", "logins")["match_weight"] < -1
     # A login beside someone without one is a little evidence for.

@@ -408,8 +408,12 @@ def _name_u_from_frequencies(
 
 
 def _u_of(model: dict[str, Any], comparison: str, label: str) -> Any:
-    found = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
-    return next(lv for lv in found["comparison_levels"] if lv.get("label_for_charts") == label)
+    """The level ``label`` of ``comparison`` (a dict to update), or an empty dict."""
+    found: dict[str, Any] = next(
+        (c for c in model["comparisons"] if c["output_column_name"] == comparison), {}
+    )
+    levels = found.get("comparison_levels", [])
+    return next((lv for lv in levels if lv.get("label_for_charts") == label), {})
 
 
 def _whole_name_no_rarer_than_a_name(model: dict[str, Any]) -> None:
@@ -425,6 +429,16 @@ def _whole_name_no_rarer_than_a_name(model: dict[str, Any]) -> None:
     spelled = _u_of(model, "handle", "handle spells a whole name")
     if name.get("u_probability") is not None and spelled.get("u_probability") is not None:
         spelled["u_probability"] = max(spelled["u_probability"], name["u_probability"])
+    # Likewise a handle spelling the other's shortened name ("ebroska", "catherinee") or
+    # abbreviating the other's handle shares an initial and a name, no rarer than two
+    # people sharing a surname and an initial; at 500 accounts the sample saw too few such
+    # pairs and gave them 19 bits, merging Emilia and Emily Broska.
+    initial = _u_of(model, "name", "same surname and initial").get("u_probability")
+    if initial is not None:
+        for label in ("handle spells the other's name", "one handle abbreviates the other"):
+            level = _u_of(model, "handle", label)
+            if level.get("u_probability") is not None:
+                level["u_probability"] = max(level["u_probability"], initial)
 
 
 #: Of people holding a GitHub login (a product account), the share holding a second one.
