@@ -11,6 +11,7 @@ from devfunnel.identity.matching.records import (
     _abbreviations,
     _name_from_handles,
     _split_local,
+    held,
 )
 
 
@@ -23,6 +24,7 @@ def record(uid: str, **fields: object) -> dict[str, object]:
             "name_keys": [],
             "full_name_keys": [],
             "abbreviation_keys": [],
+            "held": [],
         }
     )
     base.update(fields)
@@ -34,7 +36,8 @@ def record(uid: str, **fields: object) -> dict[str, object]:
 
 def population(extra: list[dict[str, object]]) -> pa.Table:
     """Background people with varied names (one in ten has a namesake elsewhere, as in a
-    real population), so u probabilities have something to learn."""
+    real population), two in three with a GitHub login, so u probabilities have something
+    to learn."""
     people = []
     for i in range(400):
         first, last = f"first{i % 37}x", f"last{i % 360}y"
@@ -51,6 +54,8 @@ def population(extra: list[dict[str, object]]) -> pa.Table:
                 handle_digits=str(1000 + i),
                 handle_keys=[f"{first}{last}"],
                 name_keys=[f"{first}{last}", f"{first[0]}{last}"],
+                # As among developers: many have a GitHub login, fewer a product account.
+                held=["github", "user"][: i % 3],
             )
         )
     return pa.Table.from_pylist(people + extra, schema=SCHEMA)
@@ -90,7 +95,7 @@ def scored() -> list:  # type: ignore[type-arg]
             handle_keys=["jnaedoelittle"],
         ),
         # A GitHub login and a personal address sharing a long number: one person.
-        record("num_a", handle_digits="90017423", handle_keys=["zorro"]),
+        record("num_a", handle_digits="90017423", handle_keys=["zorro"], held=["github"]),
         record(
             "num_b",
             email_local="zed.orro90017423",
@@ -109,6 +114,7 @@ def scored() -> list:  # type: ignore[type-arg]
             company_domain="one.com",
             handle_digits="1111",
             handle_keys=["slee"],
+            held=["github", "user"],
         ),
         record(
             "twin_b",
@@ -120,6 +126,7 @@ def scored() -> list:  # type: ignore[type-arg]
             company_domain="two.com",
             handle_digits="2222",
             handle_keys=["slee"],
+            held=["github"],
         ),
         # Two short addresses one edit apart at one company: two colleagues, not a typo.
         record("olga", email_local="olga", email_domain="acme.io", company_domain="acme.io",
@@ -143,6 +150,15 @@ def scored() -> list:  # type: ignore[type-arg]
         record("echo_c", full_name="ravi blomquist", first_name="ravi", last_name="blomquist",
                email_local="ravi", email_domain="hooli.com", company_domain="hooli.com",
                handle_keys=["ravi"], name_keys=["raviblomquist"], title="data engineer"),
+        # A GitHub profile showing a first name only, whose login spells a whole name, and
+        # the person of that name at a company.
+        record("mo_login", full_name="mohammed", first_name="mohammed",
+               handle_keys=["mohammedbrocksen"], held=["github"]),
+        record("mo_work", full_name="mohammed brocksen", first_name="mohammed",
+               last_name="brocksen", email_local="mbrocksen", email_domain="epicmotors.co",
+               company_domain="epicmotors.co", handle_keys=["mbrocksen"],
+               name_keys=["mbrocksen", "mohammedb", "mohammedbrocksen"],
+               full_name_keys=["mohammedbrocksen"]),
         # Two people known only by the same first name: no whole name in common.
         record("henry_a", full_name="henry", first_name="henry", email_local="henry",
                email_domain="nimbus.ai", company_domain="nimbus.ai", handle_keys=["henry"]),
@@ -163,8 +179,59 @@ def test_a_one_letter_difference_in_a_short_address_is_no_typo(scored: list) -> 
 
 def test_a_login_spelling_a_whole_name_is_strong_evidence(scored: list) -> None:  # type: ignore[type-arg]
     handle = evidence_of(scored, "login", "karin", "handle")
-    assert handle["match_weight"] >= 15
+    assert handle["match_weight"] >= 10
     assert probability_of(scored, "login", "karin") >= 0.5
+
+
+def test_a_login_spelling_a_whole_name_beside_a_first_name_alone_counts(scored: list) -> None:  # type: ignore[type-arg]
+    # "Mohammed" on the profile says less than the login: the login's whole name is compared.
+    assert evidence_of(scored, "mo_login", "mo_work", "handle")["match_weight"] >= 10
+    assert probability_of(scored, "mo_login", "mo_work") >= 0.5
+
+
+def test_a_spelled_whole_name_is_no_rarer_than_a_shared_name() -> None:
+    from devfunnel.identity.matching.model import _whole_name_no_rarer_than_a_name
+
+    model = {"comparisons": [
+        {"output_column_name": "name", "comparison_levels": [
+            {"label_for_charts": "same name", "m_probability": 0.6, "u_probability": 1e-6}]},
+        {"output_column_name": "handle", "comparison_levels": [
+            {"label_for_charts": "handle spells a whole name", "m_probability": 0.25,
+             "u_probability": 1e-8}]},
+    ]}  # fmt: skip
+    _whole_name_no_rarer_than_a_name(model)
+    assert model["comparisons"][1]["comparison_levels"][0]["u_probability"] == 1e-6
+
+
+def test_a_handle_spelling_a_shortened_name_is_no_rarer_than_a_surname_and_initial() -> None:
+    from devfunnel.identity.matching.model import _whole_name_no_rarer_than_a_name
+
+    def level(label: str, u: float) -> dict[str, object]:
+        return {"label_for_charts": label, "m_probability": 0.1, "u_probability": u}
+
+    model = {"comparisons": [
+        {"output_column_name": "name", "comparison_levels": [
+            level("same name", 1e-6), level("same surname and initial", 3e-5)]},
+        {"output_column_name": "handle", "comparison_levels": [
+            level("handle spells a whole name", 1e-8),
+            level("handle spells the other's name", 2e-7),
+            level("one handle abbreviates the other", 5e-5)]},
+    ]}  # fmt: skip
+    _whole_name_no_rarer_than_a_name(model)
+    handle = model["comparisons"][1]["comparison_levels"]
+    assert [lv["u_probability"] for lv in handle] == [1e-6, 3e-5, 5e-5]
+
+
+def test_two_github_logins_count_against_one_person(scored: list) -> None:  # type: ignore[type-arg]
+    assert evidence_of(scored, "twin_a", "twin_b", "logins")["match_weight"] < -1
+    # A login beside someone without one is a little evidence for.
+    assert evidence_of(scored, "num_a", "num_b", "logins")["match_weight"] > 0
+
+
+def test_one_side_without_a_company_is_no_evidence_against(scored: list) -> None:  # type: ignore[type-arg]
+    company = evidence_of(scored, "login", "karin", "company")
+    assert company["match_weight"] > 0
+    assert evidence_of(scored, "twin_a", "twin_b", "company")["match_weight"] < -1
 
 
 def test_handles_that_repeat_known_names_count_neither_way(scored: list) -> None:  # type: ignore[type-arg]
@@ -204,11 +271,20 @@ def test_evidence_names_every_comparison(scored: list) -> None:  # type: ignore[
         "handle",
         "company",
         "title",
+        "logins",
     ]
     email = pair.evidence[1]
     assert email["left"]["email_local"] in ("jane.doelittle", "jnae.doelittle")
     assert email["match_weight"] > 0
     assert email["bayes_factor"] > 1
+
+
+def test_a_record_says_which_one_of_a_kind_identities_it_holds() -> None:
+    assert held({"github": ["jdoe"], "user_id": ["u1"], "email": ["a@b.co"]}) == [
+        "github",
+        "user",
+    ]
+    assert held({"email": ["a@b.co"], "anonymous_id": ["x"]}) == []
 
 
 def test_handle_features() -> None:
@@ -261,9 +337,10 @@ def test_a_shared_name_is_as_likely_by_chance_as_a_first_name_times_a_surname() 
     connection.executemany("INSERT INTO people_records VALUES (?, ?)", names)
     model = _model(0.5, m=0.6, label="same name")
     _name_u_from_frequencies(model, connection, 1e-9)
-    # First names: 2,1,1 of 4 -> (4+1+1)/16; surnames: 2,1,1 -> 6/16.
+    # Of the six pairs of two records, one shares a first name and one a surname; a record
+    # paired with itself is no chance agreement.
     u = model["comparisons"][0]["comparison_levels"][1]["u_probability"]
-    assert u == pytest.approx((6 / 16) * (6 / 16))
+    assert u == pytest.approx((1 / 6) * (1 / 6))
 
 
 def _handle_model(table: pa.Table, prior: float, sampled_floor: float) -> tuple:  # type: ignore[type-arg]
@@ -350,10 +427,7 @@ def test_census_finds_exactly_the_pairs_whose_handle_spells_a_name() -> None:
     }
     connection = duckdb.connect()
     connection.register("people_records", pa.Table.from_pylist(people, schema=SCHEMA))
-    for statement in matching_model._EXPLODED:
-        connection.execute(statement)
-    found = set(
-        connection.execute(matching_model._CENSUS_LEVELS["handle spells a whole name"]).fetchall()
-    )
+    joins = matching_model._CENSUS_LEVELS["handle spells a whole name"]
+    found = set(connection.execute(matching_model._candidate_pairs(joins)).fetchall())
     assert expected
     assert found == expected

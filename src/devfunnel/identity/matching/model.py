@@ -3,10 +3,12 @@
 Built with Splink on DuckDB (an in-memory database of its own, whatever the store's
 backend). Each comparison has levels from strong to weak agreement; a level's weight is
 log2(m/u), where m is how often true matches reach the level and u how often random pairs
-do. The u probabilities are estimated from the data by random sampling; the m
-probabilities are stated here, from what a duplicate person typically looks like in
-developer data, because unlabelled expectation maximisation is unstable on records this
-sparse (many have only an email, or only a GitHub login). Every scored pair keeps the level
+do. The u probabilities are estimated from the data: by random sampling, and for rare
+agreements by counting over every pair (names from their frequencies, equalities by
+joins). The m probabilities are stated here, from what a duplicate person typically looks
+like in developer data, because unlabelled expectation maximisation is unstable on records
+this sparse (many have only an email, or only a GitHub login); only the logins
+comparison's m follows from how many hold a login. Every scored pair keeps the level
 reached on each comparison and its Bayes factor, so a suggestion can show its evidence.
 """
 
@@ -27,6 +29,15 @@ log = logging.getLogger(__name__)
 
 _NO_HANDLES = "len(handle_keys_l) = 0 AND len(handle_keys_r) = 0"
 _NAME_MISSING = "(full_name_l IS NULL OR full_name_r IS NULL)"
+#: One side's whole name is unknown: no name, or a first name alone ("Mohammed" on a
+#: GitHub profile), which a handle spelling "mohammedbrocksen" says more than. Only for
+#: a whole name: a shared "mohammed" would count the first name twice.
+_SURNAME_MISSING = "(last_name_l IS NULL OR last_name_r IS NULL)"
+#: Nothing says which company this side is at.
+_NO_COMPANY_L = "(company_domain_l IS NULL AND company_name_l IS NULL)"
+_NO_COMPANY_R = "(company_domain_r IS NULL AND company_name_r IS NULL)"
+#: Both sides hold an identity of this kind ("github", "user").
+_BOTH_HOLD = "list_contains(held_l, '{kind}') AND list_contains(held_r, '{kind}')"
 #: Both names have a surname: without one, a name is a first name.
 _BOTH_SURNAMES = "last_name_l IS NOT NULL AND last_name_r IS NOT NULL"
 #: The same number (four digits or more) in both people's handles ("janedoe1987").
@@ -42,7 +53,7 @@ _SHARED_HANDLE = (
 #: A handle spelling the other's whole name ("janedoelittle"), or a long handle both use,
 #: when one side's name is unknown: "jdoe" or "janed" are many people, "janedoelittle" few.
 _HANDLE_IS_FULL_NAME = (
-    f"{_NAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
+    f"{_SURNAME_MISSING} AND (list_has_any(handle_keys_l, full_name_keys_r) OR "
     "list_has_any(handle_keys_r, full_name_keys_l) OR "
     "len(list_filter(list_intersect(handle_keys_l, handle_keys_r), x -> length(x) >= 10)) > 0)"
 )
@@ -163,16 +174,21 @@ def _comparisons() -> list[Any]:
         output_column_name="company",
         comparison_description="company domain",
         comparison_levels=[
-            cll.CustomLevel(
-                "(company_domain_l IS NULL OR company_domain_r IS NULL) AND "
-                "(company_name_l IS NULL OR company_name_r IS NULL)"
-            ).configure(is_null_level=True),
+            cll.CustomLevel(f"{_NO_COMPANY_L} AND {_NO_COMPANY_R}").configure(is_null_level=True),
             _level(
                 cll.CustomLevel(
                     "company_domain_l = company_domain_r OR company_name_l = company_name_r"
                 ),
-                0.95,
+                0.50,
                 "same company",
+            ),
+            # Not neutral: a duplicate is typically a GitHub login or a personal address
+            # beside a work identity, so one side without a company is common among
+            # duplicates (about half) and less so among any two people (u says how much).
+            _level(
+                cll.CustomLevel(f"{_NO_COMPANY_L} OR {_NO_COMPANY_R}"),
+                0.45,
+                "one company unknown",
             ),
             _level(cll.ElseLevel(), 0.05, "different companies"),
         ],
@@ -186,7 +202,20 @@ def _comparisons() -> list[Any]:
             _level(cll.ElseLevel(), 0.25, "different titles"),
         ],
     )
-    return [name, email, handle, company, title]
+    held = cl.CustomComparison(
+        output_column_name="logins",
+        comparison_description="identities a person holds one of",
+        comparison_levels=[
+            # Deterministic keys joined equal ones, so these are two different logins (or
+            # product accounts): some people keep a second, most have one. m and u are
+            # both set from how many records hold one (_held_from_counts).
+            cll.CustomLevel("held_l IS NULL OR held_r IS NULL").configure(is_null_level=True),
+            _level(cll.CustomLevel(_BOTH_HOLD.format(kind="github")), 0.03, "two GitHub logins"),
+            _level(cll.CustomLevel(_BOTH_HOLD.format(kind="user")), 0.05, "two product accounts"),
+            _level(cll.ElseLevel(), 0.92, "no second login or account"),
+        ],
+    )
+    return [name, email, handle, company, title, held]
 
 
 def _settings(records: int = 0) -> SettingsCreator:
@@ -249,29 +278,39 @@ def _u_without_matches(observed: float, pairs: float, m: float, prior: float) ->
     return max(1.0 / pairs, (observed / pairs - prior * m) / (1 - prior))
 
 
-#: Handle levels whose agreement is an equality on keys, so every pair reaching them can
-#: be found by hash joins instead of a sample: the label, and the candidate pairs (``lo``,
-#: ``hi`` with ``lo < hi``) as joins of exploded keys (``handles``, ``names``, ``long``).
-_CENSUS_LEVELS = {
-    "same number in a handle": (
-        "SELECT l.unique_id AS lo, r.unique_id AS hi FROM people_records l "
-        "JOIN people_records r ON l.handle_digits = r.handle_digits "
-        "AND l.unique_id < r.unique_id"
-    ),
+#: Handle levels whose agreement is an equality, so every pair reaching them can be found
+#: with a join instead of a sample: the label, and the candidate pairs as equi-joins of
+#: (left column, right column, least key length), arrays exploded.
+_CENSUS_LEVELS: dict[str, tuple[tuple[str, str, int], ...]] = {
+    "same number in a handle": (("handle_digits", "handle_digits", 0),),
     "handle spells a whole name": (
-        "SELECT least(h.id, f.id) AS lo, greatest(h.id, f.id) AS hi FROM handles h "
-        "JOIN names f ON h.key = f.key AND h.id <> f.id "
-        "UNION SELECT a.id, b.id FROM long a JOIN long b ON a.key = b.key AND a.id < b.id"
+        ("handle_keys", "full_name_keys", 0),
+        ("handle_keys", "handle_keys", 10),
     ),
 }
 
-_EXPLODED = (
-    "CREATE OR REPLACE TEMP TABLE handles AS SELECT DISTINCT unique_id AS id, "
-    "unnest(handle_keys) AS key FROM people_records",
-    "CREATE OR REPLACE TEMP TABLE names AS SELECT DISTINCT unique_id AS id, "
-    "unnest(full_name_keys) AS key FROM people_records",
-    "CREATE OR REPLACE TEMP TABLE long AS SELECT * FROM handles WHERE length(key) >= 10",
-)
+
+def _candidate_pairs(joins: tuple[tuple[str, str, int], ...]) -> str:
+    """Pairs of records (``a`` < ``b``) that share a value between the given columns.
+
+    Each array is exploded into one row per value, so DuckDB joins by hash: comparing
+    list columns inside a join condition made it test every pair of records, which at
+    twelve thousand records took a minute of the demo.
+    """
+    parts = []
+    for left, right, least in joins:
+        exploded = []
+        for column in (left, right):
+            values = f"unnest({column})" if column.endswith("_keys") else column
+            exploded.append(f"SELECT unique_id, {values} AS v FROM people_records")
+        length = f" WHERE length(x.v) >= {least}" if least else ""
+        parts.append(
+            f"SELECT DISTINCT least(x.unique_id, y.unique_id) AS a, "
+            "greatest(x.unique_id, y.unique_id) "
+            f"AS b FROM ({exploded[0]}) x JOIN ({exploded[1]}) y ON x.v = y.v "
+            f"AND x.unique_id <> y.unique_id{length}"
+        )
+    return " UNION ".join(parts)
 
 
 def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
@@ -282,8 +321,7 @@ def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> N
     the number sampled. With ten thousand records (fifty million pairs) that cost "same
     number in a handle" four bits, and a person's GitHub login and personal address,
     linked at a few hundred accounts, stayed apart at a few thousand. These levels are
-    equalities of keys, so the pairs reaching them are found over all records by hash
-    joins of the exploded keys (a join on ``list_has_any`` would compare every pair), and
+    equalities, so the pairs reaching them are counted over all records by a join, and
     the same correction for true matches applies, over all pairs.
     """
     records = connection.execute("SELECT count(*) FROM people_records").fetchone()
@@ -296,20 +334,18 @@ def _census_u(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> N
         "WHERE table_name = 'people_records' ORDER BY ordinal_position"
     ).fetchall()]  # fmt: skip
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
-    for statement in _EXPLODED:
-        connection.execute(statement)
     prior = float(model["probability_two_random_records_match"])
     handle = next(c for c in model["comparisons"] if c["output_column_name"] == "handle")
     earlier: list[str] = []
     for level in handle["comparison_levels"]:
         condition = level["sql_condition"]
-        candidates = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
-        if candidates is not None and level.get("m_probability") is not None:
+        joins = _CENSUS_LEVELS.get(level.get("label_for_charts", ""))
+        if joins is not None and level.get("m_probability") is not None:
             unless = "".join(f" AND NOT coalesce(({c}), false)" for c in earlier)
             found = connection.execute(
-                f"SELECT count(*) FROM (SELECT {sides} FROM ({candidates}) p "
-                "JOIN people_records l ON l.unique_id = p.lo "
-                "JOIN people_records r ON r.unique_id = p.hi) "
+                f"SELECT count(*) FROM (SELECT {sides} FROM ({_candidate_pairs(joins)}) c "
+                "JOIN people_records l ON l.unique_id = c.a "
+                "JOIN people_records r ON r.unique_id = c.b) "
                 f"WHERE ({condition}){unless}"
             ).fetchone()
             observed = float(found[0]) if found else 0.0
@@ -353,19 +389,100 @@ def _name_u_from_frequencies(
         "WHERE first_name IS NOT NULL AND last_name IS NOT NULL), "
         "f AS (SELECT count(*) AS c FROM named GROUP BY first_name), "
         "l AS (SELECT count(*) AS c FROM named GROUP BY last_name) "
-        "SELECT (SELECT sum(c * c) FROM f), (SELECT sum(c * c) FROM l), "
+        "SELECT (SELECT sum(c * (c - 1)) FROM f), (SELECT sum(c * (c - 1)) FROM l), "
         "(SELECT count(*) FROM named)"
     ).fetchone()
     if not shares or not shares[2] or shares[2] < 2:
         return
+    # Pairs of two records, not a record with itself: at ten thousand records a surname
+    # is shared by chance about once in two thousand pairs, and counting each record's
+    # pair with itself would add a fifth to that.
     first, last, n = (float(x) for x in shares)
-    chance = (first / (n * n)) * (last / (n * n))
+    chance = (first / (n * (n - 1))) * (last / (n * (n - 1)))
     for comparison in model["comparisons"]:
         if comparison["output_column_name"] != "name":
             continue
         for level in comparison["comparison_levels"]:
             if level.get("label_for_charts") == "same name":
                 level["u_probability"] = max(floor, chance)
+
+
+def _u_of(model: dict[str, Any], comparison: str, label: str) -> Any:
+    """The level ``label`` of ``comparison`` (a dict to update), or an empty dict."""
+    found: dict[str, Any] = next(
+        (c for c in model["comparisons"] if c["output_column_name"] == comparison), {}
+    )
+    levels = found.get("comparison_levels", [])
+    return next((lv for lv in levels if lv.get("label_for_charts") == label), {})
+
+
+def _whole_name_no_rarer_than_a_name(model: dict[str, Any]) -> None:
+    """A handle spelling someone's whole name ("edgarmarshov") is a whole name shared, and
+    two people share one by chance as often as the name frequencies say.
+
+    Counted over pairs of records, such pairs are so few that true matches explain them
+    all and u fell to one in all pairs: 24 bits, five more than two records with the same
+    name get, which carried a login and a work address of two namesakes at different
+    companies over the evidence of the companies.
+    """
+    name = _u_of(model, "name", "same name")
+    spelled = _u_of(model, "handle", "handle spells a whole name")
+    if name.get("u_probability") is not None and spelled.get("u_probability") is not None:
+        spelled["u_probability"] = max(spelled["u_probability"], name["u_probability"])
+    # Likewise a handle spelling the other's shortened name ("ebroska", "catherinee") or
+    # abbreviating the other's handle shares an initial and a name, no rarer than two
+    # people sharing a surname and an initial; at 500 accounts the sample saw too few such
+    # pairs and gave them 19 bits, merging Emilia and Emily Broska.
+    initial = _u_of(model, "name", "same surname and initial").get("u_probability")
+    if initial is not None:
+        for label in ("handle spells the other's name", "one handle abbreviates the other"):
+            level = _u_of(model, "handle", label)
+            if level.get("u_probability") is not None:
+                level["u_probability"] = max(level["u_probability"], initial)
+
+
+#: Of people holding a GitHub login (a product account), the share holding a second one.
+_SECOND_HELD = 0.05
+
+
+def _held_from_counts(model: dict[str, Any], connection: duckdb.DuckDBPyConnection) -> None:
+    """m and u of "two GitHub logins" and "two product accounts" from how many hold one.
+
+    Two records of one person both hold a login only when the person keeps a second, so
+    m is the share holding one times the share of those with a second; u is the share of
+    pairs in which both hold one. Their ratio is the second-login share over the login
+    share: evidence against wherever logins are common, about three bits among developers
+    of whom a third have one. A stated m against a sampled u turned into evidence *for*
+    where few have one (a sample seeing none floors u at one in the pairs sampled).
+    """
+    counts = connection.execute(
+        "SELECT count(*), count(*) FILTER (list_contains(held, 'github')), "
+        "count(*) FILTER (list_contains(held, 'user')), "
+        "count(*) FILTER (list_contains(held, 'github') AND list_contains(held, 'user')) "
+        "FROM people_records"
+    ).fetchone()
+    if not counts or counts[0] < 2:
+        return
+    n, github, user, both = (float(x) for x in counts)
+
+    def pairs(k: float) -> float:
+        return k * (k - 1) / 2
+
+    total = pairs(n)
+    floor = 1.0 / total
+    two_logins = max(floor, pairs(github) / total)
+    # The first level takes the pairs where both hold both.
+    two_accounts = max(floor, (pairs(user) - pairs(both)) / total)
+    m_logins = max(floor, _SECOND_HELD * github / n)
+    m_accounts = max(floor, _SECOND_HELD * user / n)
+    for label, m, u in (
+        ("two GitHub logins", m_logins, two_logins),
+        ("two product accounts", m_accounts, two_accounts),
+        ("no second login or account", 1.0 - m_logins - m_accounts,
+         max(floor, 1.0 - two_logins - two_accounts)),
+    ):  # fmt: skip
+        level = _u_of(model, "logins", label)
+        level["m_probability"], level["u_probability"] = m, u
 
 
 def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[ScoredPair]:
@@ -384,6 +501,8 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
         _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
         _census_u(model, connection)
+        _whole_name_no_rarer_than_a_name(model)
+        _held_from_counts(model, connection)
         linker = Linker(frame, model, log_level=logging.WARNING)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         table = predictions.as_duckdbpyrelation().to_arrow_table()
@@ -398,6 +517,7 @@ _COMPARED = {
     "handle": ("handle_keys", "name_keys", "abbreviation_keys", "handle_digits"),
     "company": ("company_domain", "company_name"),
     "title": ("title",),
+    "logins": ("held",),
 }
 
 

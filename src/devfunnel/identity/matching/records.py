@@ -44,7 +44,7 @@ _TEXT_COLUMNS = (
 #: Handle stems (GitHub login and email local parts, lower-cased, digits and punctuation
 #: removed) and the handles a name suggests ("janedoe", "jdoe", "janed").
 _LIST_COLUMNS = ("handle_keys", "name_keys", "full_name_keys", "abbreviation_keys",
-                 "spelled_keys", "short_keys")  # fmt: skip
+                 "spelled_keys", "short_keys", "held")  # fmt: skip
 SCHEMA = pa.schema([(c, pa.string()) for c in _TEXT_COLUMNS]
                    + [(c, pa.list_(pa.string())) for c in _LIST_COLUMNS])  # fmt: skip
 
@@ -84,6 +84,7 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
         record = _record(row.id, row.name, account_domains.get(row.account_id), found, classifier)
         record["company_name"] = _company(row.traits, account_names.get(row.account_id))
         record["title"] = _title(row.title)
+        record["held"] = held(found)
         # Blocking keys: handles with the handles names suggest; handles with abbreviations.
         record["spelled_keys"] = sorted({*record["handle_keys"], *record["name_keys"]})
         record["short_keys"] = sorted({*record["handle_keys"], *record["abbreviation_keys"]})
@@ -144,6 +145,16 @@ def _record(
             {k for k in (_full_handle(first, last), *map(_full_local, locals_)) if k}
         ),
     }
+
+
+#: Identity kinds a person rarely holds two of, by what the record calls them.
+_HELD = {"github": "github", "user_id": "user"}
+
+
+def held(values: dict[str, list[str]]) -> list[str]:
+    """Which of a GitHub login and a product account (user id) the person has: two
+    records that each have one are seldom one person."""
+    return sorted(name for kind, name in _HELD.items() if values.get(kind))
 
 
 def _full_handle(first: str | None, last: str | None) -> str | None:
