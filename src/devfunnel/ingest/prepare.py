@@ -153,11 +153,7 @@ def prepare(
         (pc.less_equal(size, max_event_bytes), f"event is larger than {max_event_bytes} bytes"),
         *_length_checks(col),
     ]
-    ok = (
-        pa.chunked_array([pa.array([True] * n, pa.bool_())])
-        if n
-        else pa.chunked_array([], pa.bool_())
-    )
+    ok = pa.chunked_array([pa.repeat(pa.scalar(True), n)], pa.bool_())
     rejected: list[Rejected] = []
     reasons: dict[int, str] = {}
     for passed, reason in checks:
