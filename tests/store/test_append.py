@@ -181,3 +181,28 @@ def test_row_group_batches_keep_rows_and_order_within_row_group_sized_batches() 
     assert max(len(batch) for batch in batches.to_batches()) <= ROW_GROUP_ROWS
     small = pa.table({"id": ids.slice(0, 10)})
     assert row_group_batches(small) is small
+
+
+def test_append_keeps_timestamps_exactly_whatever_the_session_time_zone(store: Store) -> None:
+    moments = [
+        datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, 30, 15, 250_000, tzinfo=UTC),
+    ]
+    rows = pa.table(
+        {
+            "a": ["u:0"] * 3,
+            "b": ["u:1", "u:2", "u:3"],
+            "evidence": ["x"] * 3,
+            "first_seen": pa.array(moments, pa.timestamp("us", tz="UTC")),
+        },
+        schema=EDGE_SCHEMA,
+    )
+    with store.transaction() as conn:
+        if store.backend.name == "postgresql":
+            # Timestamps go over COPY as text: it must name its zone, not rely on this.
+            conn.exec_driver_sql("SET LOCAL timezone = 'America/New_York'")
+        store.append(conn, identity_edges, rows, unique_on=KEY)
+
+    stored = _stored(store)
+    assert [stored[("u:0", b)]["first_seen"] for b in ("u:1", "u:2", "u:3")] == moments
