@@ -304,3 +304,20 @@ def test_checked_json_is_typed_as_json_without_copying() -> None:
     assert checked.column("properties").chunk(0).storage.equals(rows.column("properties").chunk(0))
     assert checked.column("message_id").type == pa.string()
     assert as_checked_json(checked).equals(checked)  # already typed: unchanged
+
+
+def test_field_limits_count_characters_not_bytes() -> None:
+    # 256 characters of two bytes each fit the 256-character limit; 257 do not, nor do
+    # 257 one-byte characters.
+    prepared = run(
+        {**track("wide"), "userId": "é" * 256},
+        {**track("too-wide"), "userId": "é" * 257},
+        {**track("too-long"), "event": "e" * 257},
+        track("plain"),
+    )
+
+    assert [(r.message_id, r.reason) for r in prepared.rejected] == [
+        ("too-wide", "userId is longer than 256 characters"),
+        ("too-long", "event is longer than 256 characters"),
+    ]
+    assert [row["message_id"] for row in rows(prepared)] == ["wide", "plain"]

@@ -196,3 +196,43 @@ def test_repeats_across_chunks_of_a_fresh_file_are_stored_once(
     report = import_events(store, settings, path, chunk_rows=5)
     assert (report.created, report.duplicates) == (13, 2)
     assert sorted(r["message_id"] for r in stored(store)) == sorted(set(ids))
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 4, 100])
+def test_rejects_keep_their_line_numbers_whatever_the_chunk_size(
+    store: Store, settings: Settings, tmp_path: Path, chunk_rows: int
+) -> None:
+    # Rejects of the reader (not JSON, not an object, a bad timestamp) and of ``prepare``
+    # (no event name, no identity) in different chunks, with blank lines between, which
+    # are skipped and not counted as rows but still count as lines.
+    good = [line(type="track", event="E", userId=f"u{n}", messageId=f"m{n}") for n in range(8)]
+    text = [
+        good[0],
+        "",  # 2
+        "not json",  # 3
+        good[1],
+        good[2],
+        line(type="track", userId="u9"),  # 6: no event name
+        "   ",  # 7
+        good[3],
+        '"a string"',  # 9
+        good[4],
+        line(type="track", event="E", userId="u9", timestamp="soon"),  # 11
+        good[5],
+        "",  # 13
+        good[6],
+        line(type="track", event="E"),  # 15: no identity
+        good[7],
+    ]
+    path = tmp_path / "spread.jsonl"
+    path.write_text("\n".join(text) + "\n")
+
+    report = import_events(store, settings, path, chunk_rows=chunk_rows)
+
+    assert (report.rows, report.created) == (13, 8)
+    assert [r.line for r in report.rejects] == [3, 6, 9, 11, 15]
+    assert [r.original for r in report.rejects] == [text[n - 1] for n in (3, 6, 9, 11, 15)]
+    assert "event is required" in report.rejects[1].reason
+    assert "ISO-8601" in report.rejects[3].reason
+    assert "userId or anonymousId" in report.rejects[4].reason
+    assert sorted(r["message_id"] for r in stored(store)) == [f"m{n}" for n in range(8)]

@@ -21,6 +21,9 @@ class SeenIds:
     def __init__(self) -> None:
         self._hashes = np.empty(0, dtype=np.uint64)
         self._hasher = duckdb.connect(":memory:")
+        # One thread: hashing a chunk's ids is a few milliseconds of work, and the import
+        # already keeps both cores busy parsing and appending.
+        self._hasher.execute("SET threads = 1")
 
     def add_if_all_new(self, ids: pa.Array | pa.ChunkedArray) -> bool:
         """Remember ``ids`` and return ``True`` when none repeats another of ``ids`` or one

