@@ -149,6 +149,12 @@ class PostgresBackend:
     def describe(self, url: sa.URL) -> str:
         return url.render_as_string(hide_password=True)
 
+    def analyze(self, conn: sa.Connection, names: Sequence[str]) -> None:
+        """ANALYZE each table: one filled by INSERT ... SELECT has no statistics until
+        autovacuum's next round, and the planner takes it for a few rows."""
+        for name in names:
+            conn.exec_driver_sql(f"ANALYZE {quote(name)}")
+
     @contextmanager
     def bulk_loading(self, engine: sa.Engine) -> Iterator[None]:
         """Nothing to change: the server checkpoints on its own schedule."""
