@@ -80,8 +80,12 @@ def recompute(
     with store.exclusive("scoring") as conn:
         scope_people, scope_accounts = _scope(conn, persons)
         activities.build_facts(conn, settings, as_of, persons=scope_people)
+        # Temporary tables: autovacuum never analyses them, and every step below reads
+        # them (PostgreSQL planned the momentum history over facts it took for empty).
+        store.analyze(conn, activities.FACTS)
         lap("facts")
         stages.derive_stages(conn, settings, as_of)
+        store.analyze(conn, stages.PERSON_STAGES, stages.ACCOUNT_STAGES)
         lap("stages")
         offsets = [7 * k for k in range(history_weeks + 1)]
         person_signals = signals.collect(conn, settings, [0], by="person_id")

@@ -105,6 +105,14 @@ class Store:
         except Exception as exc:
             raise self.translate(exc) from exc
 
+    def analyze(self, conn: sa.Connection, *names: str) -> None:
+        """Refresh the planner's statistics of work tables just filled in the caller's
+        transaction (PostgreSQL; nothing on DuckDB)."""
+        try:
+            self.backend.analyze(conn, names)
+        except sa.exc.SQLAlchemyError as exc:
+            raise self.translate(exc) from exc
+
     @contextmanager
     def bulk_loading(self) -> Iterator[None]:
         """Database settings for loading a great deal at once, restored afterwards."""

@@ -67,6 +67,10 @@ class Backend(Protocol):
     def bulk_loading(self, engine: sa.Engine) -> AbstractContextManager[None]:
         """Settings for loading a great deal at once (the demo), restored afterwards."""
 
+    def analyze(self, conn: sa.Connection, names: Sequence[str]) -> None:
+        """Refresh the planner's statistics of tables just filled from a query (work
+        tables), where the database would otherwise plan their reads blind."""
+
 
 def arrow_columns(table: sa.Table, rows: pa.Table) -> list[str]:
     """The Arrow columns to insert, refusing any the table does not have."""

@@ -186,6 +186,9 @@ class DuckDBBackend:
     def describe(self, url: sa.URL) -> str:
         return f"duckdb:///{url.database}"
 
+    def analyze(self, conn: sa.Connection, names: Sequence[str]) -> None:
+        """Nothing to do: DuckDB keeps the statistics it plans with as it writes."""
+
     @contextmanager
     def bulk_loading(self, engine: sa.Engine) -> Iterator[None]:
         """Checkpoint once at the end instead of whenever the write-ahead log passes 16 MB:
