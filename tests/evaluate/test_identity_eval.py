@@ -88,3 +88,42 @@ def test_accounts_match_by_crm_id_and_unknowable_people_are_left_out(
     assert quality.account_unknowable == 2
     assert quality.account_accuracy == 1.0
     assert (quality.precision, quality.recall) == (1.0, 1.0)
+
+
+def test_a_fragment_left_unmerged_counts_against_accounts_once_per_record_not_per_person(
+    store: Store, settings: Settings
+) -> None:
+    """Jane's work address places her at Acme; her GitHub login, never joined to her,
+    is a second record with no account. Per record that is one of two wrong; per person,
+    judged by the record holding most of her identities, she is right."""
+    from devfunnel.demo import truth
+    from devfunnel.identity.resolve import resolve_pending
+    from tests.identity.test_resolve import send
+
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "jane@acme.io"}},
+        {"messageId": "2", "type": "track", "event": "GitHub Star", "githubLogin": "jdev"},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    truth.create(store)
+    with store.transaction() as conn:
+        truth.write(store, conn, "accounts", [
+            {"ref": "A1", "domain": "acme.io", "name": "Acme", "need": 0.5, "fit": 0.5,
+             "in_crm": False, "crm_key": None, "churn_hazard": 0.0, "subscribed": False},
+        ])  # fmt: skip
+        truth.write(store, conn, "people", [
+            {"ref": "P1", "account_ref": "A1", "persona": "developer", "name": "Jane",
+             "engagement": 0.5, "stage": "discover", "stage_dates": "{}",
+             "account_evidence": ["email"]},
+        ])  # fmt: skip
+        truth.write(store, conn, "identities", [
+            {"key": "email:jane@acme.io", "person_ref": "P1"},
+            {"key": "user_id:u1", "person_ref": "P1"},
+            {"key": "github:jdev", "person_ref": "P1"},
+        ])  # fmt: skip
+    quality = evaluate_identity(store)
+    assert quality.recall < 1.0
+    assert quality.account_accuracy == 0.5
+    assert quality.account_accuracy_by_person == 1.0

@@ -56,6 +56,9 @@ def evaluate(
         section, name = key.split(".")
         value = document[section][name]
         table.add_row(key, f"{value:.4f}", f"{target:.2f}", "yes" if value >= target else "no")
+    table.add_row(
+        "identity.account_accuracy_by_person", f"{identity.account_accuracy_by_person:.4f}", "", ""
+    )
     table.add_row("identity.anonymous_attached", f"{identity.anonymous_attached:.4f}", "", "")
     table.add_row("pqa.lift", f"{pqa.lift:.2f}", "", "")
     table.add_row("pqa.lift_raw_count", f"{pqa.lift_raw_count:.2f}", "", "")

@@ -19,11 +19,18 @@ workspace) cannot be placed by any product, nor can one whose only signal is a c
 name the product holds no account for (free text is no domain or CRM id to create one by).
 Left without an account they are not counted (``account_unknowable`` says how many); an
 account given to them still counts, right or wrong, so a guess is never free.
+
+``account_accuracy`` judges every resolved record, so a fragment of a person left unmerged
+(a GitHub login never joined to the work address that names the company) is judged again
+here after costing recall. ``account_accuracy_by_person`` judges each real person once, by
+the record holding most of their identities; it is reported beside the target, not
+instead of it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +52,9 @@ class IdentityQuality:
     anonymous_attached: float = 0.0
     #: People at an account no received signal names, left without one (not counted).
     account_unknowable: int = 0
+    #: The same, judging each real person once by the record holding most of their
+    #: identities (fragments left unmerged are not judged again; recall counts them).
+    account_accuracy_by_person: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +65,7 @@ class IdentityQuality:
             "pairs": self.pairs,
             "anonymous_attached": round(self.anonymous_attached, 4),
             "account_unknowable": self.account_unknowable,
+            "account_accuracy_by_person": round(self.account_accuracy_by_person, 4),
         }
 
 
@@ -86,15 +97,10 @@ def evaluate_identity(store: Store) -> IdentityQuality:
     owner: dict[Any, str] = {}
     for person, ref in (pair for pair, _ in sorted(both.items(), key=lambda item: item[1])):
         owner[person] = ref  # the real person with most keys wins
-    right = judged = unknowable = 0
-    for person, ref in owner.items():
-        truth = accounts["true"].get(ref, _NO_ACCOUNT)
-        resolved = accounts["resolved"].get(person, frozenset())
-        if truth.keys and not truth.evident and not resolved:
-            unknowable += 1
-            continue
-        judged += 1
-        right += truth.keys & resolved != frozenset() if truth.keys else not resolved
+    right, judged, unknowable = _placed(owner.items(), accounts)
+    # Each real person once, by their main record: a fragment left unmerged is a recall
+    # miss already, and judging it again as an account miss counts the one failure twice.
+    by_person = _placed(((person, ref) for ref, person in home.items()), accounts)
     return IdentityQuality(
         precision=correct / claimed if claimed else 1.0,
         recall=correct / real if real else 1.0,
@@ -103,7 +109,26 @@ def evaluate_identity(store: Store) -> IdentityQuality:
         pairs={"true": real, "predicted": claimed, "correct": correct},
         anonymous_attached=attached / len(anonymous) if anonymous else 1.0,
         account_unknowable=unknowable,
+        account_accuracy_by_person=by_person[0] / by_person[1] if by_person[1] else 1.0,
     )
+
+
+def _placed(
+    judged_people: Iterable[tuple[Any, str]], accounts: dict[str, dict[Any, Any]]
+) -> tuple[int, int, int]:
+    """(right, judged, unknowable) over (resolved person, real person) pairs: right when
+    the resolved person's account is the real one's (or both have none); a real person at
+    an account no signal names, left without one, is not judged."""
+    right = judged = unknowable = 0
+    for person, ref in judged_people:
+        truth = accounts["true"].get(ref, _NO_ACCOUNT)
+        resolved = accounts["resolved"].get(person, frozenset())
+        if truth.keys and not truth.evident and not resolved:
+            unknowable += 1
+            continue
+        judged += 1
+        right += truth.keys & resolved != frozenset() if truth.keys else not resolved
+    return right, judged, unknowable
 
 
 @dataclass(frozen=True)
