@@ -71,9 +71,18 @@ def _install_chromium() -> str | None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock = ["-o", "DPkg::Lock::Timeout=600"]
     for command in ([apt, *lock, "update"], [apt, *lock, "install", "-y", "chromium"]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            return f"`{' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
+        # DPkg::Lock::Timeout waits for dpkg's lock, but `update` gives up at once when
+        # another apt (a package timer, another checkout's tests) holds the lists lock.
+        deadline = time.monotonic() + 600
+        while True:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if done.returncode == 0 or CHROMIUM.exists():
+                break
+            if "Could not get lock" not in done.stderr or time.monotonic() > deadline:
+                return f"`{' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
+            time.sleep(5)
+        if CHROMIUM.exists():
+            return None
     return None if CHROMIUM.exists() else "apt-get installed chromium but it is not there"
 
 
