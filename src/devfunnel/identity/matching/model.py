@@ -497,7 +497,10 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         training = linker.training
         if _any_deterministic_match(connection):
             training.estimate_probability_two_random_records_match(list(_DETERMINISTIC), recall=0.3)
+        # DuckDB's seeded sample repeats only on one thread.
+        connection.execute("SET threads = 1")
         training.estimate_u_using_random_sampling(max_pairs=_U_PAIRS, seed=seed)
+        connection.execute("RESET threads")
         model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
         _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
         _census_u(model, connection)

@@ -63,7 +63,6 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
     rows = conn.execute(
         sa.select(p.id, p.name, p.title, p.account_id, p.traits)
         .where(p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False))
-        # A fixed order, so the random pairs sampled for u are the same on every run.
         .order_by(p.id)
     ).all()
     keys: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -76,7 +75,7 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
             values[person_id][kind].append(value)
     account_domains = _account_domains(conn)
     account_names = {a: n for a, n in conn.execute(sa.select(accounts.c.id, accounts.c.name))}
-    out: list[dict[str, Any]] = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for row in rows:
         found = values.get(row.id)
         if not found or not (found.get("email") or found.get("github")):
@@ -88,8 +87,12 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
         # Blocking keys: handles with the handles names suggest; handles with abbreviations.
         record["spelled_keys"] = sorted({*record["handle_keys"], *record["name_keys"]})
         record["short_keys"] = sorted({*record["handle_keys"], *record["abbreviation_keys"]})
-        out.append(record)
-    table = pa.Table.from_pylist(out, schema=SCHEMA)
+        out.append((min(keys[row.id]), record))
+    # Ordered by each person's first identity key, not by id: ids are new on every load
+    # (time-ordered, random within a millisecond), and the pairs sampled for u depend on
+    # the order of the records, so ordering by id gave the same data other merges.
+    out.sort(key=lambda entry: entry[0])
+    table = pa.Table.from_pylist([record for _, record in out], schema=SCHEMA)
     return PersonRecords(table=table, keys=dict(keys))
 
 
