@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.config.sales import HandoffKind
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.pipeline.common import SYSTEM_PRINCIPAL, as_utc, utc_now
 from devfunnel.pipeline.handoffs import insert_handoff
@@ -51,9 +52,15 @@ def handoff_for_won(
     now: datetime | None = None,
     prefetched: DeveloperSide | None = None,
 ) -> uuid.UUID | None:
-    """Create the ``won`` handoffs of one won opportunity; the first one's id."""
-    with store.transaction() as conn:
-        return _won_handoffs(conn, settings, opportunity_id, utc_now(now), prefetched)
+    """Create the ``won`` handoffs of one won opportunity, each kind in its own
+    transaction; the first one's id."""
+    at = utc_now(now)
+    created = None
+    for kind in _won_kinds(settings):
+        with store.transaction() as conn:
+            made = _won_handoff(conn, settings, kind, opportunity_id, at, prefetched)
+        created = created or made
+    return created
 
 
 def _won_handoffs(
@@ -63,29 +70,45 @@ def _won_handoffs(
     at: datetime,
     prefetched: DeveloperSide | None,
 ) -> uuid.UUID | None:
+    """``handoff_for_won`` in the caller's transaction."""
     created = None
-    for kind in (k for k in settings.handoffs.kinds if k.auto_create_on == "won"):
-        row = conn.execute(
-            sa.select(opportunities.c.owner_id, users.c.email, users.c.role)
-            .select_from(opportunities.outerjoin(users, users.c.id == opportunities.c.owner_id))
-            .where(opportunities.c.id == opportunity_id)
-        ).first()
-        if row is None or _exists(conn, kind.id, opportunity_id=opportunity_id):
-            continue
-        sender = row.email if row.email and row.role == kind.from_role else None
-        handoff_id = insert_handoff(
-            conn,
-            settings,
-            SYSTEM_PRINCIPAL,
-            kind=kind.id,
-            opportunity=opportunity_id,
-            from_user=sender,
-            trigger="won",
-            now=at,
-            prefetched=prefetched,
-        )
-        created = created or handoff_id
+    for kind in _won_kinds(settings):
+        made = _won_handoff(conn, settings, kind, opportunity_id, at, prefetched)
+        created = created or made
     return created
+
+
+def _won_kinds(settings: Settings) -> list[HandoffKind]:
+    return [k for k in settings.handoffs.kinds if k.auto_create_on == "won"]
+
+
+def _won_handoff(
+    conn: sa.Connection,
+    settings: Settings,
+    kind: HandoffKind,
+    opportunity_id: uuid.UUID,
+    at: datetime,
+    prefetched: DeveloperSide | None,
+) -> uuid.UUID | None:
+    """The ``won`` handoff of ``kind`` from the opportunity's owner, unless it exists."""
+    row = conn.execute(
+        sa.select(opportunities.c.owner_id, users.c.email, users.c.role)
+        .select_from(opportunities.outerjoin(users, users.c.id == opportunities.c.owner_id))
+        .where(opportunities.c.id == opportunity_id)
+    ).first()
+    if row is None or _exists(conn, kind.id, opportunity_id=opportunity_id):
+        return None
+    return insert_handoff(
+        conn,
+        settings,
+        SYSTEM_PRINCIPAL,
+        kind=kind.id,
+        opportunity=opportunity_id,
+        from_user=row.email if row.email and row.role == kind.from_role else None,
+        trigger="won",
+        now=at,
+        prefetched=prefetched,
+    )
 
 
 def run_auto_handoffs(
