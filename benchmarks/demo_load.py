@@ -26,7 +26,7 @@ from benchmarks.common import (
 )
 from devfunnel.config import load_settings
 from devfunnel.demo.company import generate_chunk
-from devfunnel.demo.load import CHUNK_ACCOUNTS, load_demo
+from devfunnel.demo.load import chunk_bounds, load_demo
 from devfunnel.demo.world import build_world
 from devfunnel.ingest.prepare import EVENT_COLUMNS, prepare
 from devfunnel.store import Store, migrate
@@ -74,20 +74,10 @@ def _baselines(backend: str, accounts: int, seed: int, workdir: Path) -> tuple[f
     """Seconds to only generate; seconds to generate and bulk-insert the raw events."""
     settings = load_settings(environ={})
     world = build_world(settings, seed=seed, accounts=accounts, as_of=AS_OF)
-    chunks = max(1, -(-accounts // CHUNK_ACCOUNTS))
-    independents = world.independent_developers
-
-    def chunk_ranges() -> list[tuple[range, range]]:
-        return [
-            (
-                range(n * CHUNK_ACCOUNTS, min(accounts, (n + 1) * CHUNK_ACCOUNTS)),
-                range(independents * n // chunks, independents * (n + 1) // chunks),
-            )
-            for n in range(chunks)
-        ]
+    bounds = chunk_bounds(world)
 
     timer = Timer()
-    for accounts_range, independents_range in chunk_ranges():
+    for accounts_range, independents_range in bounds:
         generate_chunk(world, accounts_range, independents_range).sink.tables()
     generate_only = timer.seconds
 
@@ -101,7 +91,7 @@ def _baselines(backend: str, accounts: int, seed: int, workdir: Path) -> tuple[f
         with store.transaction() as conn:
             plain.create(conn)
         timer = Timer()
-        for accounts_range, independents_range in chunk_ranges():
+        for accounts_range, independents_range in bounds:
             tables = generate_chunk(world, accounts_range, independents_range).sink.tables()
             for source, table in tables.items():
                 rows: pa.Table = prepare(table, source=source).rows.select(list(EVENT_COLUMNS))

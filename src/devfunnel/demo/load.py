@@ -106,15 +106,8 @@ def _load(
     later: dict[str, list[dict[str, Any]]] = {
         k: [] for k in ("leads", "opportunities", "conversations", "feedback", "touchpoints")
     }
-    independents = world.independent_developers
-    chunks = max(1, -(-accounts // chunk_accounts))
-    bounds = [
-        (
-            range(n * chunk_accounts, min(accounts, (n + 1) * chunk_accounts)),
-            range(independents * n // chunks, independents * (n + 1) // chunks),
-        )
-        for n in range(chunks)
-    ]
+    bounds = chunk_bounds(world, chunk_accounts)
+    chunks = len(bounds)
     tick("events", 0, chunks)
     for n, chunk in enumerate(ahead.chunks(world, bounds)):
         _count(report, "accounts", import_accounts(store, settings, chunk.crm["accounts"]))
@@ -213,6 +206,19 @@ def _load(
     tick("pipeline", 1, 1)
     report.seconds["pipeline"] = time.perf_counter() - clock
     return report
+
+
+def chunk_bounds(world: World, chunk_accounts: int = CHUNK_ACCOUNTS) -> list[tuple[range, range]]:
+    """The accounts and independent developers of each chunk, in loading order."""
+    accounts, independents = len(world.accounts), world.independent_developers
+    chunks = max(1, -(-accounts // chunk_accounts))
+    return [
+        (
+            range(n * chunk_accounts, min(accounts, (n + 1) * chunk_accounts)),
+            range(independents * n // chunks, independents * (n + 1) // chunks),
+        )
+        for n in range(chunks)
+    ]
 
 
 def _score(store: Store, settings: Settings, as_of: date) -> None:
