@@ -63,7 +63,6 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
     rows = conn.execute(
         sa.select(p.id, p.name, p.title, p.account_id, p.traits)
         .where(p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False))
-        .order_by(p.id)
     ).all()
     keys: dict[uuid.UUID, list[str]] = defaultdict(list)
     values: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
