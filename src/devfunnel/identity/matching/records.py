@@ -61,8 +61,9 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
     """Records for every live, human, non-staff person with a known identity."""
     p, i = people.c, identities.c
     rows = conn.execute(
-        sa.select(p.id, p.name, p.title, p.account_id, p.traits)
-        .where(p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False))
+        sa.select(p.id, p.name, p.title, p.account_id, p.traits).where(
+            p.merged_into.is_(None), p.is_bot.is_(False), p.is_internal.is_(False)
+        )
     ).all()
     keys: dict[uuid.UUID, list[str]] = defaultdict(list)
     values: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
