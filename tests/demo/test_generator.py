@@ -49,6 +49,11 @@ def test_world_has_unique_domains_and_plausible_firmographics(settings: Settings
     world = build_world(settings, seed=3, accounts=400, as_of=AS_OF)
     domains = [a.domain for a in world.accounts]
     assert len(set(domains)) == len(domains)
+    # GitHub organisations are unique, named after the domain where it is free.
+    orgs = [a.github_org for a in world.accounts]
+    assert len(set(orgs)) == len(orgs)
+    assert all(orgs)
+    assert sum(a.domain.startswith(f"{a.github_org}.") for a in world.accounts) > 0.9 * 400
     assert all(3 <= a.employees <= 150_000 for a in world.accounts)
     assert {a.segment for a in world.accounts} == {"smb", "mid_market", "enterprise"}
     assert 0.3 < sum(a.in_crm for a in world.accounts) / 400 < 0.95

@@ -89,9 +89,10 @@ def test_an_ambiguous_or_unknown_company_is_never_guessed_or_created(
     resolve_pending(store, settings)
     for user in ("u1", "u2"):
         assert person_row(store, person_of(store, f"user_id:{user}"))["account_id"] is None
-    # Spelled as one account spells itself, it names that one; a GitHub handle spells none.
+    # Spelled as one account spells itself, it names that one; a GitHub handle is read
+    # as a domain name: @nexabank is nexabank.com, not Nexa Bank at nexabank6.com.
     assert person_row(store, person_of(store, "user_id:u3"))["account_domain"] == "nexabank.com"
-    assert person_row(store, person_of(store, "user_id:u4"))["account_id"] is None
+    assert person_row(store, person_of(store, "user_id:u4"))["account_domain"] == "nexabank.com"
     with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one() == 4
 
@@ -108,4 +109,98 @@ def test_an_account_a_group_call_creates_in_the_same_run_is_found_by_name(
     )  # fmt: skip
     resolve_pending(store, settings)
     row = person_row(store, person_of(store, "user_id:u2"))
+    assert (row["account_domain"], row["account_source"]) == ("globex.com", "company_name")
+
+
+def test_an_org_handle_two_domains_share_is_not_guessed(store: Store, settings: Settings) -> None:
+    import_accounts(
+        store,
+        settings,
+        [
+            {"external_id": "1", "crm": "hubspot", "name": "Vertex", "domain": "vertex.com"},
+            {"external_id": "2", "crm": "hubspot", "name": "Vertex IO", "domain": "vertex.io"},
+        ],
+    )
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "a@gmail.com", "company": "@vertex"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    assert person_row(store, person_of(store, "user_id:u1"))["account_id"] is None
+
+
+def test_colleagues_stating_a_company_say_which_account_it_names(
+    store: Store, settings: Settings
+) -> None:
+    import_accounts(
+        store,
+        settings,
+        [
+            {"external_id": "1", "crm": "hubspot", "name": "Titan Energy",
+             "domain": "titanenergy.com"},
+            {"external_id": "2", "crm": "hubspot", "name": "Titanenergy60",
+             "domain": "titanenergy60.com"},
+        ],
+    )  # fmt: skip
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "ann@titanenergy60.com", "company": "Titan Energy"}},
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "bo@titanenergy60.com", "company": "Titan Energy, Inc."}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    send(
+        store,
+        {"messageId": "3", "type": "identify", "userId": "u3",
+         "traits": {"email": "cy1990@gmail.com", "company": "Titan Energy"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    row = person_row(store, person_of(store, "user_id:u3"))
+    # By its name alone "Titan Energy" is titanenergy.com; the two people who write it
+    # and work at titanenergy60.com say what it means here.
+    assert (row["account_domain"], row["account_source"]) == ("titanenergy60.com", "company_name")
+
+
+def test_one_colleague_is_not_enough_to_outvote_the_name(store: Store, settings: Settings) -> None:
+    import_accounts(
+        store,
+        settings,
+        [
+            {"external_id": "1", "crm": "hubspot", "name": "Titan Energy",
+             "domain": "titanenergy.com"},
+            {"external_id": "2", "crm": "hubspot", "name": "Titanenergy60",
+             "domain": "titanenergy60.com"},
+        ],
+    )  # fmt: skip
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "ann@titanenergy60.com", "company": "Titan Energy"}},
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "cy1990@gmail.com", "company": "Titan Energy"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    row = person_row(store, person_of(store, "user_id:u2"))
+    assert row["account_domain"] == "titanenergy.com"
+
+
+def test_people_stating_a_company_join_its_account_when_it_appears_later(
+    store: Store, settings: Settings
+) -> None:
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "dee1987@gmail.com", "company": "Globex"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    assert person_row(store, person_of(store, "user_id:u1"))["account_id"] is None
+    send(
+        store,
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "eve@globex.com"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    row = person_row(store, person_of(store, "user_id:u1"))
     assert (row["account_domain"], row["account_source"]) == ("globex.com", "company_name")

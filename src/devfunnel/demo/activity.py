@@ -520,10 +520,8 @@ def _github_profile(em: Emitter, login: str, when: str) -> dict[str, object]:
         "updated_at": when,
     }
     if p.account is not None and g.random() < 0.4:
-        handle = p.account.name.lower().replace(" ", "")
-        profile["company"] = (f"@{handle}", p.account.name, f"{p.account.name}, Inc.")[
-            int(g.integers(3))
-        ]
+        name = p.account.name
+        profile["company"] = (f"@{p.account.github_org}", name, f"{name}, Inc.")[int(g.integers(3))]
         p.account_evidence.add("github_profile")
     elif p.account is None and g.random() < 0.15:
         profile["company"] = ("Freelance", "Self-employed", "Open source")[int(g.integers(3))]

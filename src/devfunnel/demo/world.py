@@ -53,6 +53,10 @@ class Account:
     crm: str
     crm_id: str | None
     owner_email: str | None
+    #: The company's GitHub organisation (``@polarbank``): its domain's label, as most
+    #: companies name theirs, with "hq" and a number when another company has that label
+    #: (GitHub handles are unique; "Polar Bank" and "Polarbank" are not both ``@polarbank``).
+    github_org: str = ""
 
 
 @dataclass
@@ -104,6 +108,15 @@ def build_world(settings: Settings, *, seed: int, accounts: int, as_of: date) ->
             label, _, tld = account.domain.partition(".")
             account.domain = f"{label}{account.index % 97}.{tld}"
         taken.add(account.domain)
+    orgs: set[str] = set()
+    for account in built:
+        org = candidate = account.domain.partition(".")[0]
+        n = 0
+        while org in orgs:
+            n += 1
+            org = f"{candidate}hq" if n == 1 else f"{candidate}{n}"
+        account.github_org = org
+        orgs.add(org)
     programs = [Program(*row) for row in vocab.PROGRAMS]
     users = _users(settings)
     return World(

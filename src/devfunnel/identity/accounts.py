@@ -173,6 +173,12 @@ def assign(
     # Stated companies last, against every account including those this run created.
     stating = {pid: key for pid, key in company_of.items() if pid not in chosen}
     outcome.new_accounts = directory.flush(store)
+    if outcome.new_accounts or chosen:
+        # A new account, or new colleagues stating their company, may be what people seen
+        # earlier named: those still without an account are asked again.
+        waiting = _unplaced_stating(conn, exclude={*person_ids, *chosen})
+        stating.update(waiting)
+        current.update({pid: (None, None) for pid in waiting})
     if stating:
         named = CompanyIndex(conn, classifier).find_all(stating.values())
         for pid, key in stating.items():
@@ -181,7 +187,8 @@ def assign(
 
     updates = []
     touched: set[uuid.UUID] = set()
-    for pid in person_ids:
+    asked = set(person_ids)
+    for pid in [*person_ids, *(p for p in stating if p not in asked)]:
         account_id, source = current.get(pid, (None, None))
         choice = chosen.get(pid)
         if choice and choice != (account_id, source):
@@ -202,6 +209,22 @@ def assign(
         store.update(conn, people, pa.Table.from_pylist(updates))
     outcome.touched_accounts = sorted(touched)
     return outcome
+
+
+def _unplaced_stating(conn: sa.Connection, exclude: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Live people without an account who state a company, but for ``exclude``."""
+    p = people.c
+    stated = p.traits["company"].as_string()
+    found = {}
+    for pid, traits in conn.execute(
+        sa.select(p.id, p.traits).where(
+            p.merged_into.is_(None), p.account_id.is_(None), stated.is_not(None)
+        )
+    ):
+        company = stated_company(traits)
+        if company and pid not in exclude:
+            found[pid] = company
+    return found
 
 
 def _group_accounts(

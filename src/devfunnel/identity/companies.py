@@ -9,13 +9,19 @@ the account's name spelled the same way ("Nexabank" is not "Nexa Bank"), else by
 against its name or the label of any of its domains (``acme`` for ``acme.co.uk``). It
 answers only when exactly one account matches: two "Nova Labs" are never guessed between,
 and a stated company never creates an account (free text is no domain to key one by).
+
+Before any of that it asks the colleagues: people placed by a stronger signal (their
+company email, a workspace, a CRM record) who state the same company in the same words.
+When most of them are at one account, that is what the words mean at this company, even
+when the name alone would match two accounts ("@vertexstudio" for Vertex Studio,
+vertexstudio.com, beside Vertexstudio, vertexstudio.io) or the wrong one.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +29,7 @@ import orjson
 import sqlalchemy as sa
 
 from devfunnel.identity.domains import DomainClassifier
-from devfunnel.store.schema.identity import account_keys, accounts
+from devfunnel.store.schema.identity import account_keys, accounts, people
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
 #: Legal forms, dropped from the end of a name ("Acme, Inc." is Acme).
@@ -37,6 +43,12 @@ _NO_EMPLOYER = frozenset(
 )  # fmt: skip
 #: Shorter keys say too little ("ab", "io").
 _MIN_LENGTH = 3
+#: Account sources that place a person by more than a stated company.
+_PLACED_BY = ("manual", "crm", "group", "email_domain")
+#: Colleagues needed, and the share of them at one account, for their account to be
+#: what a stated company means.
+_LEAST_COLLEAGUES = 2
+_COLLEAGUE_SHARE = 0.75
 
 
 def company_key(text: object) -> str | None:
@@ -64,6 +76,17 @@ def _words(text: object) -> list[str]:
     return words
 
 
+def written_key(text: object) -> str | None:
+    """The company as written, for asking colleagues: the spelled name ("vertex studio"),
+    or the handle with its ``@`` ("@vertexstudio"); "Vertex Studio" and "Vertexstudio" stay
+    apart, as their colleagues may be at two accounts."""
+    spelled = spelled_key(text)
+    if spelled:
+        return spelled
+    key = company_key(text)
+    return f"@{key}" if key else None
+
+
 def stated_company(traits: Any) -> str | None:
     """The ``company`` trait (a string, or Segment's ``{"name": ...}`` object), as written."""
     if isinstance(traits, str | bytes):
@@ -74,6 +97,11 @@ def stated_company(traits: Any) -> str | None:
     if not isinstance(traits, dict):
         return None
     company = traits.get("company")
+    if isinstance(company, str) and company.startswith("{"):
+        try:
+            company = orjson.loads(company)
+        except orjson.JSONDecodeError:
+            return None
     if isinstance(company, dict):
         company = company.get("name")
     return company if company_key(company) else None
@@ -86,6 +114,7 @@ class CompanyIndex:
     def __init__(self, conn: sa.Connection, classifier: DomainClassifier) -> None:
         spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
         compact: dict[str, set[uuid.UUID]] = defaultdict(set)
+        labels: dict[str, set[uuid.UUID]] = defaultdict(set)
         a, k = accounts.c, account_keys.c
         for account_id, name in conn.execute(
             sa.select(a.id, a.name).where(a.merged_into.is_(None))
@@ -100,12 +129,24 @@ class CompanyIndex:
             key = company_key(_label(domain, classifier))
             if key:
                 compact[key].add(account_id)
-        self._spelled, self._compact = spelled, compact
+                labels[key].add(account_id)
+        self._spelled, self._compact, self._labels = spelled, compact, labels
+        self._colleagues = _colleagues(conn)
 
     def find(self, company: str) -> uuid.UUID | None:
         """The one account ``company`` names, else ``None`` (none, or more than one): first
-        by the name as spelled, then by company key."""
+        by what colleagues writing it are at, then an @org handle by domain name, then by
+        the name as spelled, then by company key."""
+        votes = self._colleagues.get(written_key(company) or "")
+        if votes:
+            (account_id, top), total = votes.most_common(1)[0], sum(votes.values())
+            if top >= _LEAST_COLLEAGUES and top >= _COLLEAGUE_SHARE * total:
+                return account_id
+        # An @org handle is most often the company's domain name ("@polarbank" for
+        # polarbank.com, not Polar Bank at polarbank25.com).
+        handle = company_key(company) if company.strip().startswith("@") else None
         for index, key in (
+            (self._labels, handle),
             (self._spelled, spelled_key(company)),
             (self._compact, company_key(company)),
         ):
@@ -118,6 +159,33 @@ class CompanyIndex:
 
     def find_all(self, companies: Iterable[str]) -> dict[str, uuid.UUID]:
         return {c: found for c in set(companies) if (found := self.find(c)) is not None}
+
+
+def _colleagues(conn: sa.Connection) -> dict[str, Counter[uuid.UUID]]:
+    """Per company as written, how many people placed by a stronger signal state it, by
+    account (live accounts only)."""
+    p, a = people.c, accounts.c
+    stated = p.traits["company"].as_string()
+    live = sa.select(a.id).where(a.merged_into.is_(None))
+    out: dict[str, Counter[uuid.UUID]] = defaultdict(Counter)
+    for account_id, company in conn.execute(
+        sa.select(p.account_id, stated).where(
+            p.merged_into.is_(None),
+            p.account_source.in_(_PLACED_BY),
+            p.account_id.in_(live),
+            stated.is_not(None),
+        )
+    ):
+        key = written_key(_as_written(company))
+        if key:
+            out[key][account_id] += 1
+    return out
+
+
+def _as_written(text: str) -> str | None:
+    """The company text from the ``company`` trait read as text: Segment's ``{"name": ...}``
+    object reads as JSON."""
+    return stated_company({"company": text}) if text.startswith("{") else text
 
 
 def _label(domain: str, classifier: DomainClassifier) -> str:
