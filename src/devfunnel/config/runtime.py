@@ -109,7 +109,7 @@ class IdentitySettings(BaseModel):
     #: Extra domains to treat as free mail, beyond the maintained list shipped with devfunnel.
     extra_free_mail_domains: list[str] = Field(default_factory=list)
     #: Pairs at or above this match probability merge without review.
-    auto_merge_probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
+    auto_merge_probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.90
     #: Pairs at or above this (and below auto-merge) wait for a person to review.
     review_probability: Annotated[float, Field(gt=0.0, le=1.0)] = 0.50
     #: The matcher runs in the background at most this often, when people were added.
