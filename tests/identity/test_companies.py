@@ -204,3 +204,33 @@ def test_people_stating_a_company_join_its_account_when_it_appears_later(
     resolve_pending(store, settings)
     row = person_row(store, person_of(store, "user_id:u1"))
     assert (row["account_domain"], row["account_source"]) == ("globex.com", "company_name")
+
+
+def test_a_name_spelled_otherwise_than_an_account_spells_itself_is_not_that_account(
+    store: Store, settings: Settings
+) -> None:
+    import_accounts(
+        store,
+        settings,
+        [{"external_id": "1", "crm": "hubspot", "name": "Magnadata", "domain": "magnadata.io"}],
+    )
+    send(
+        store,
+        {"messageId": "1", "type": "identify", "userId": "u1",
+         "traits": {"email": "a1990@gmail.com", "company": "Magna Data"}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    assert person_row(store, person_of(store, "user_id:u1"))["account_id"] is None
+    # An account known only by a colleague's email domain has no spelling of its own: its
+    # name was made from the domain, so "Magna Data" may be it.
+    send(
+        store,
+        {"messageId": "2", "type": "identify", "userId": "u2",
+         "traits": {"email": "bo@magnadata.fr"}},
+        {"messageId": "3", "type": "identify", "userId": "u3",
+         "traits": {"email": "cy1991@gmail.com", "company": "Magna Data, Inc."}},
+    )  # fmt: skip
+    resolve_pending(store, settings)
+    for user in ("u1", "u3"):
+        row = person_row(store, person_of(store, f"user_id:{user}"))
+        assert (row["account_domain"], row["account_source"]) == ("magnadata.fr", "company_name")

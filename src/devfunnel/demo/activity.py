@@ -17,6 +17,7 @@ import numpy as np
 from devfunnel.demo import vocab
 from devfunnel.demo.people import HORIZON, Person
 from devfunnel.demo.sink import Sink
+from devfunnel.demo.world import Account
 from devfunnel.identity.keys import normalise_email, normalise_github
 
 WEB, SERVER, COMMUNITY, EVENTS, SUPPORT = ("segment:web", "segment:server",
@@ -502,6 +503,23 @@ def _delivery(
     em.sink.github.append((kind, em.mid(), payload))
 
 
+def _github_org(account: Account, when: str) -> dict[str, object]:
+    """The organisation a GitHub connector fetches for an ``@org`` a profile names
+    (``GET /orgs/{org}``). Most companies show their website there; one in five (chosen by
+    the login, so no random draw shifts the rest of the company) leave it empty."""
+    login = account.github_org
+    shown = zlib.crc32(login.encode()) % 5 != 0
+    return {
+        "login": login,
+        "id": zlib.crc32(f"org:{login}".encode()),
+        "type": "Organization",
+        "name": account.name,
+        "blog": f"https://www.{account.domain}" if shown else "",
+        "html_url": f"https://github.com/{login}",
+        "updated_at": when,
+    }
+
+
 def _github_profile(em: Emitter, login: str, when: str) -> dict[str, object]:
     """The public profile a GitHub connector fetches for a login it first sees in a webhook
     (``GET /users/{login}``). As on GitHub, most developers show a display name, fewer
@@ -520,8 +538,11 @@ def _github_profile(em: Emitter, login: str, when: str) -> dict[str, object]:
         "updated_at": when,
     }
     if p.account is not None and g.random() < 0.4:
-        name = p.account.name
-        profile["company"] = (f"@{p.account.github_org}", name, f"{name}, Inc.")[int(g.integers(3))]
+        name, org = p.account.name, p.account.github_org
+        written = int(g.integers(3))
+        profile["company"] = (f"@{org}", name, f"{name}, Inc.")[written]
+        if written == 0:
+            em.sink.github_orgs.setdefault(org, _github_org(p.account, when))
         p.account_evidence.add("github_profile")
     elif p.account is None and g.random() < 0.15:
         profile["company"] = ("Freelance", "Self-employed", "Open source")[int(g.integers(3))]

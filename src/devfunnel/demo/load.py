@@ -38,6 +38,7 @@ from devfunnel.ingest.records.accounts import import_accounts
 from devfunnel.ingest.records.contacts import import_contacts
 from devfunnel.ingest.records.conversations import import_conversations
 from devfunnel.ingest.records.feedback import import_feedback
+from devfunnel.ingest.records.github_orgs import import_github_orgs
 from devfunnel.ingest.records.github_profiles import import_github_profiles
 from devfunnel.ingest.records.leads import import_leads
 from devfunnel.ingest.records.opportunities import import_opportunities
@@ -113,7 +114,10 @@ def _load(
         _count(report, "accounts", import_accounts(store, settings, chunk.crm["accounts"]))
         _count(report, "people", import_contacts(store, settings, chunk.crm["contacts"]))
         report.events += _events(store, settings, chunk.sink.tables(), chunk.sink.github)
-        # What a GitHub connector fetches for the logins the webhooks named.
+        # What a GitHub connector fetches for the logins the webhooks named, and for the
+        # organisations their profiles name.
+        orgs = list(chunk.sink.github_orgs.values())
+        _count(report, "github_orgs", import_github_orgs(store, settings, orgs))
         _count(report, "github_profiles",
                import_github_profiles(store, settings, chunk.sink.github_profiles))  # fmt: skip
         stripe.receive(store, chunk.sink.stripe)

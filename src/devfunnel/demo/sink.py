@@ -38,6 +38,9 @@ class Sink:
         self.github: list[tuple[str, str, dict[str, Any]]] = []
         #: GitHub user profiles as the GitHub connector fetches them (``GET /users/{login}``).
         self.github_profiles: list[dict[str, Any]] = []
+        #: GitHub organisations by login, fetched for the ``@org`` the profiles name
+        #: (``GET /orgs/{org}``).
+        self.github_orgs: dict[str, dict[str, Any]] = {}
         self.stripe: list[dict[str, Any]] = []
         self.records: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._tables: dict[str, pa.Table] | None = None

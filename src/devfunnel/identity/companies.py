@@ -6,11 +6,16 @@ For a developer who signs up with a personal address and sends no group call, th
 often the only signal of their account. :func:`company_key` reduces such text to one
 comparable key; :class:`CompanyIndex` finds the live account a stated company names: by
 the account's name spelled the same way ("Nexabank" is not "Nexa Bank"), else by key
-against its name or the label of any of its domains (``acme`` for ``acme.co.uk``). It
+against its name or the label of any of its domains (``acme`` for ``acme.co.uk``), but
+never an account that spells its own name otherwise (a name made from a domain is no
+spelling: "Magnadata" for magnadata.fr may be "Magna Data"). It
 answers only when exactly one account matches: two "Nova Labs" are never guessed between,
 and a stated company never creates an account (free text is no domain to key one by).
 
-Before any of that it asks the colleagues: people placed by a stronger signal (their
+An ``@org`` handle is first looked up among the GitHub organisations the GitHub connector
+fetched (``github_orgs``): the organisation's website names its account exactly, and
+without one the name it gives itself is read as a name spelled. Then it asks the
+colleagues: people placed by a stronger signal (their
 company email, a workspace, a CRM record) who state the same company in the same words.
 When most of them are at one account, that is what the words mean at this company, even
 when the name alone would match two accounts ("@vertexstudio" for Vertex Studio,
@@ -28,8 +33,8 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from devfunnel.identity.domains import DomainClassifier
-from devfunnel.store.schema.identity import account_keys, accounts, people
+from devfunnel.identity.domains import DomainClassifier, name_from_domain
+from devfunnel.store.schema.identity import account_keys, accounts, github_orgs, people
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
 #: Legal forms, dropped from the end of a name ("Acme, Inc." is Acme).
@@ -43,6 +48,8 @@ _NO_EMPLOYER = frozenset(
 )  # fmt: skip
 #: Shorter keys say too little ("ab", "io").
 _MIN_LENGTH = 3
+#: Account sources whose account may carry a name made from its domain (a placeholder).
+_PLACEHOLDER_SOURCES = frozenset({"email_domain", "stripe"})
 #: Account sources that place a person by more than a stated company.
 _PLACED_BY = ("manual", "crm", "group", "email_domain")
 #: Colleagues needed, and the share of them at one account, for their account to be
@@ -115,13 +122,20 @@ class CompanyIndex:
         spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
         compact: dict[str, set[uuid.UUID]] = defaultdict(set)
         labels: dict[str, set[uuid.UUID]] = defaultdict(set)
+        #: Each account's name as the company spells it, where a CRM, a group call or a
+        #: person named it (not the placeholder an email domain gave it).
+        self._spelling: dict[uuid.UUID, str] = {}
         a, k = accounts.c, account_keys.c
-        for account_id, name in conn.execute(
-            sa.select(a.id, a.name).where(a.merged_into.is_(None))
+        for account_id, name, domain, source in conn.execute(
+            sa.select(a.id, a.name, a.domain, a.source).where(a.merged_into.is_(None))
         ):
-            for index, key in ((spelled, spelled_key(name)), (compact, company_key(name))):
-                if key:
-                    index[key].add(account_id)
+            compact_name, spelled_name = company_key(name), spelled_key(name)
+            if compact_name:
+                compact[compact_name].add(account_id)
+            placeholder = source in _PLACEHOLDER_SOURCES and name == name_from_domain(domain or "")
+            if spelled_name and not placeholder:
+                spelled[spelled_name].add(account_id)
+                self._spelling[account_id] = spelled_name
         live = sa.select(a.id).where(a.merged_into.is_(None))
         for account_id, domain in conn.execute(
             sa.select(k.account_id, k.value).where(k.kind == "domain", k.account_id.in_(live))
@@ -131,12 +145,31 @@ class CompanyIndex:
                 compact[key].add(account_id)
                 labels[key].add(account_id)
         self._spelled, self._compact, self._labels = spelled, compact, labels
+        # GitHub organisations by login: through their website's domain, else by the name
+        # the organisation gives itself, spelled as an account spells its own.
+        g = github_orgs.c
+        self._orgs: dict[str, uuid.UUID] = {}
+        found = sa.and_(k.kind == "domain", k.value == g.domain, k.account_id.in_(live))
+        for login, name, account_id in conn.execute(
+            sa.select(g.login, g.name, k.account_id)
+            .select_from(github_orgs)
+            .outerjoin(account_keys, found)
+        ):
+            named = spelled.get(spelled_key(name) or "", set())
+            if account_id is None and len(named) == 1:
+                account_id = next(iter(named))
+            if account_id is not None:
+                self._orgs[login] = account_id
         self._colleagues = _colleagues(conn)
 
     def find(self, company: str) -> uuid.UUID | None:
-        """The one account ``company`` names, else ``None`` (none, or more than one): first
-        by what colleagues writing it are at, then an @org handle by domain name, then by
-        the name as spelled, then by company key."""
+        """The one account ``company`` names, else ``None`` (none, or more than one): an
+        @org handle by its GitHub organisation's website; then by what colleagues writing
+        it are at; then an @org handle by domain name, the name as spelled, or company key."""
+        handle = company_key(company) if company.strip().startswith("@") else None
+        org = self._orgs.get(company.strip().lstrip("@").lower()) if handle else None
+        if org is not None:
+            return org
         votes = self._colleagues.get(written_key(company) or "")
         if votes:
             (account_id, top), total = votes.most_common(1)[0], sum(votes.values())
@@ -144,13 +177,17 @@ class CompanyIndex:
                 return account_id
         # An @org handle is most often the company's domain name ("@polarbank" for
         # polarbank.com, not Polar Bank at polarbank25.com).
-        handle = company_key(company) if company.strip().startswith("@") else None
+        written = spelled_key(company)
         for index, key in (
             (self._labels, handle),
-            (self._spelled, spelled_key(company)),
+            (self._spelled, written),
             (self._compact, company_key(company)),
         ):
             candidates = index.get(key or "", set())
+            if index is self._compact and written:
+                # "Magna Data" is not the account that calls itself "Magnadata" (as "Nexa
+                # Bank" is not "Nexabank"), though it may be one named after its domain.
+                candidates = {c for c in candidates if self._spelling.get(c, written) == written}
             if len(candidates) == 1:
                 return next(iter(candidates))
             if candidates:

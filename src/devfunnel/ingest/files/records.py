@@ -31,6 +31,7 @@ from devfunnel.ingest.records.base import ImportResult
 from devfunnel.ingest.records.contacts import ContactRecord, import_contacts
 from devfunnel.ingest.records.conversations import ConversationRecord, import_conversations
 from devfunnel.ingest.records.feedback import FeedbackRecord, import_feedback
+from devfunnel.ingest.records.github_orgs import GitHubOrgRecord, import_github_orgs
 from devfunnel.ingest.records.github_profiles import GitHubProfileRecord, import_github_profiles
 from devfunnel.ingest.records.leads import LeadRecord, import_leads
 from devfunnel.ingest.records.opportunities import OpportunityRecord, import_opportunities
@@ -74,6 +75,9 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "users": RecordKind(import_users, UserRecord, "devfunnel users (CRM owners)"),
     "github-profiles": RecordKind(
         import_github_profiles, GitHubProfileRecord, "GitHub user profiles (the API's JSON)"
+    ),
+    "github-orgs": RecordKind(
+        import_github_orgs, GitHubOrgRecord, "GitHub organisations (the API's JSON)"
     ),
 }
 _STRUCTURED = {

@@ -150,6 +150,23 @@ merges = sa.Table(
     one_of("kind", ("automatic", "manual")),
 )  # fmt: skip
 
+github_orgs = sa.Table(
+    "github_orgs", metadata,
+    #: GitHub organisations as the GitHub connector fetches them (``GET /orgs/{org}``) for
+    #: the ``@org`` people name as their employer: the website says whose organisation it
+    #: is, which the handle alone cannot ("@nobleinsights" beside nobleinsights.com and
+    #: nobleinsights.io). Organisations, not people: nothing personal is kept here.
+    sa.Column("login", sa.String(100), primary_key=True),  # lower-cased
+    sa.Column("github_id", sa.BigInteger),
+    sa.Column("name", sa.String(300)),
+    sa.Column("website", sa.String(500)),
+    #: The website's registrable domain, when it is a company's (not free mail or GitHub's).
+    sa.Column("domain", sa.String(253), index=True),
+    sa.Column("profile_updated_at", Timestamp),
+    created_at(),
+    updated_at(),
+)  # fmt: skip
+
 merge_blocks = sa.Table(
     "merge_blocks", metadata,
     #: "Never merge these two": identity keys (kind:value), ordered a < b, so the rule

@@ -1,0 +1,104 @@
+"""Import GitHub organisations, whose websites say which account an ``@org`` is.
+
+A developer's GitHub profile names their employer as ``@org`` more often than in words,
+and a handle alone cannot tell ``@nobleinsights`` of nobleinsights.com from a namesake at
+nobleinsights.io. The organisation's public profile (``GET /orgs/{org}``, or
+``gh api orgs/ORG``) carries its website, and the website's domain is an account key.
+Organisations are not people: they are kept in ``github_orgs`` as reference data, read
+by :class:`devfunnel.identity.companies.CompanyIndex`, and never create an account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+
+from devfunnel.config import Settings
+from devfunnel.identity.domains import DomainClassifier, domain_from_url
+from devfunnel.ingest.records.base import (
+    ImportResult,
+    Record,
+    as_utc,
+    lookup,
+    to_arrow,
+    validate_rows,
+)
+from devfunnel.store import Store
+from devfunnel.store.schema.identity import github_orgs
+
+#: Websites that are somebody's page on a shared host, not a company's own domain.
+_HOSTS = frozenset(
+    {"github.com", "gitlab.com", "medium.com", "linkedin.com", "twitter.com", "x.com",
+     "facebook.com", "youtube.com", "substack.com", "notion.site"}
+)  # fmt: skip
+
+
+class GitHubOrgRecord(Record):
+    """The fields of GitHub's organisation object that say whose it is; the API's other
+    fields (avatar, counts, URLs) are ignored by the importer."""
+
+    login: str = Field(min_length=1, max_length=100, pattern=r"^@?[A-Za-z0-9-]+$")
+    id: int | None = None
+    name: str | None = Field(default=None, max_length=300)
+    blog: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    updated_at: datetime | None = None
+
+
+def org_domain(record: GitHubOrgRecord, classifier: DomainClassifier) -> str | None:
+    """The company domain of the organisation's website, else of its public email."""
+    for value in (record.blog, (record.email or "").rpartition("@")[2]):
+        host = domain_from_url(value) if value else None
+        domain = classifier.company_domain(host) if host else None
+        if domain and domain not in _HOSTS:
+            return domain
+    return None
+
+
+def import_github_orgs(
+    store: Store,
+    settings: Settings,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    dry_run: bool = False,
+    first_line: int = 1,
+) -> ImportResult:
+    """Create or update organisations by login. Rows may be organisation objects exactly as
+    the API returns them; fields that are not listed on :class:`GitHubOrgRecord` are dropped
+    before validation."""
+    result = ImportResult("github organisations", dry_run=dry_run)
+    wanted = GitHubOrgRecord.model_fields
+    records = validate_rows(
+        GitHubOrgRecord, [{k: v for k, v in row.items() if k in wanted} for row in rows],
+        result, first_line,
+    )  # fmt: skip
+    if not records:
+        return result
+    classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
+    now = datetime.now(UTC)
+    latest: dict[str, dict[str, Any]] = {}
+    for _, rec in records:  # the last row of a login wins, as a later fetch would
+        latest[rec.login.lstrip("@").lower()] = {
+            "login": rec.login.lstrip("@").lower(),
+            "github_id": rec.id,
+            "name": rec.name,
+            "website": rec.blog,
+            "domain": org_domain(rec, classifier),
+            "profile_updated_at": as_utc(rec.updated_at),
+            "updated_at": now,
+        }
+    with store.transaction() as conn:
+        existing = lookup(conn, github_orgs, "login", latest, value_column="login")
+        inserts = [{**row, "created_at": now} for k, row in latest.items() if k not in existing]
+        updates = [row for k, row in latest.items() if k in existing]
+        result.created, result.updated = len(inserts), len(updates)
+        if dry_run:
+            return result
+        if inserts:
+            store.append(conn, github_orgs, to_arrow(inserts))
+        if updates:
+            store.update(conn, github_orgs, to_arrow(updates), key=("login",))
+    return result
