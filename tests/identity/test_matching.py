@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pyarrow as pa
 import pytest
 
@@ -431,3 +433,39 @@ def test_census_finds_exactly_the_pairs_whose_handle_spells_a_name() -> None:
     found = set(connection.execute(matching_model._candidate_pairs(joins)).fetchall())
     assert expected
     assert found == expected
+
+
+_FIRST = ["anna", "ben", "carla", "dmitri", "eva", "femi", "gina", "henry", "ines", "jonas"]
+_LAST = ["berg", "castro", "dahl", "eckert", "falk", "garcia", "holm", "ivanov", "jansen"]
+
+
+def test_the_same_records_give_the_same_pairs_whatever_their_ids() -> None:
+    # Person ids are new on every load; the model must not depend on them (Splink orients
+    # pairs and draws its u sample by unique id).
+    rng = random.Random(7)
+    people = []
+    for i in range(300):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        digits = str(rng.randrange(1000, 99999))
+        people.append(record(
+            f"p{i}", full_name=f"{first} {last}", first_name=first, last_name=last,
+            email_local=rng.choice([first, f"{first}.{last}", f"{first[0]}{last}"]),
+            email_domain=rng.choice(["gmail.com", f"co{i % 40}.com"]),
+            company_domain=rng.choice([None, f"co{i % 40}.com"]),
+            handle_digits=rng.choice([None, digits]),
+            handle_keys=[f"{first}{last}"], name_keys=[f"{first}{last}", f"{first[0]}{last}"],
+            held=["github", "user"][: rng.randrange(3)],
+        ))  # fmt: skip
+    table = pa.Table.from_pylist(people, schema=SCHEMA)
+    first = score_pairs(table, 0.0001)
+    ids = table.column("unique_id").to_pylist()
+    shuffled = [f"{n:06d}" for n in range(len(ids))]
+    rng.shuffle(shuffled)
+    renamed = dict(zip(ids, shuffled, strict=True))
+    column = pa.array([renamed[i] for i in ids], pa.string())
+    again = score_pairs(table.set_column(0, "unique_id", column), 0.0001)
+    back = {v: k for k, v in renamed.items()}
+    assert first
+    assert sorted((*sorted((p.a, p.b)), round(p.probability, 9)) for p in first) == sorted(
+        (*sorted((back[p.a], back[p.b])), round(p.probability, 9)) for p in again
+    )

@@ -147,7 +147,9 @@ def assign(
 
     domain_of: dict[uuid.UUID, str] = {}
     for pid, addresses in emails.items():
-        ranked = sorted(addresses, key=lambda a: a[1].timestamp() if a[1] else 0, reverse=True)
+        ranked = sorted(
+            addresses, key=lambda a: (a[1].timestamp() if a[1] else 0, a[0]), reverse=True
+        )
         for address, _ in ranked:
             domain = classifier.company_domain(address)
             if domain:

@@ -93,7 +93,9 @@ def _latest_traits(conn: sa.Connection, part: Any) -> dict[uuid.UUID, dict[str, 
         .select_from(events.join(identities, e.identity_key == i.key))
         # A group call's traits describe the group (the account), not the person.
         .where(any_of(i.person_id, part), e.traits.is_not(None), e.type != "group")
-        .order_by(i.person_id, e.timestamp)
+        # Events at the same moment (a CRM export and a profile fetch stamped alike) in
+        # a fixed order, so the same data always gives the same name.
+        .order_by(i.person_id, e.timestamp, e.source, e.message_id)
     )
     merged: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
     for person_id, traits in conn.execute(query):
@@ -175,8 +177,9 @@ def _primary_email(
         return None
     floor = datetime.min.replace(tzinfo=None)
 
-    def recency(item: tuple[str, datetime | None]) -> datetime:
-        return item[1].replace(tzinfo=None) if item[1] else floor
+    def recency(item: tuple[str, datetime | None]) -> tuple[datetime, str]:
+        # Ties (two addresses seen in one import) go to the same address every time.
+        return (item[1].replace(tzinfo=None) if item[1] else floor, item[0])
 
     work = [e for e in emails if classifier.company_domain(e[0])]
     return max(work or emails, key=recency)[0]

@@ -489,6 +489,12 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
     """Train the model on ``records`` and return pairs at or above ``threshold``."""
     if records.num_rows < 2:
         return []
+    # Splink orients every pair by unique id and its u sample depends on them; person ids
+    # are new on every load, so the records are numbered in their (sorted) order instead,
+    # and the same records always give the same model.
+    people = records.column("unique_id").to_pylist()
+    numbers = pa.array([f"{n:09d}" for n in range(records.num_rows)], pa.string())
+    records = records.set_column(records.schema.get_field_index("unique_id"), "unique_id", numbers)
     connection = duckdb.connect()
     try:
         api = DuckDBAPI(connection)
@@ -511,7 +517,7 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         table = predictions.as_duckdbpyrelation().to_arrow_table()
     finally:
         connection.close()
-    return [_pair(row) for row in table.to_pylist()]
+    return [_pair(row, people) for row in table.to_pylist()]
 
 
 _COMPARED = {
@@ -524,7 +530,7 @@ _COMPARED = {
 }
 
 
-def _pair(row: dict[str, Any]) -> ScoredPair:
+def _pair(row: dict[str, Any], people: list[str]) -> ScoredPair:
     evidence = []
     for comparison, columns in _COMPARED.items():
         weight = row.get(f"mw_{comparison}")
@@ -539,8 +545,8 @@ def _pair(row: dict[str, Any]) -> ScoredPair:
             }
         )
     return ScoredPair(
-        a=row["unique_id_l"],
-        b=row["unique_id_r"],
+        a=people[int(row["unique_id_l"])],
+        b=people[int(row["unique_id_r"])],
         probability=float(row["match_probability"]),
         match_weight=float(row["match_weight"]),
         evidence=evidence,
