@@ -213,6 +213,16 @@ def assign(
     return outcome
 
 
+def place_stating_people(
+    store: Store, conn: sa.Connection, settings: Settings, now: datetime
+) -> AssignmentOutcome:
+    """Ask every live person without an account who states a company again, as when what
+    a company name or ``@org`` means became known without any of them being seen (GitHub
+    organisations imported)."""
+    waiting = sorted(_unplaced_stating(conn, exclude=set()))
+    return assign(store, conn, settings, [], waiting, now)
+
+
 def _unplaced_stating(conn: sa.Connection, exclude: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Live people without an account who state a company, but for ``exclude``."""
     p = people.c

@@ -101,3 +101,13 @@ def test_without_the_organisation_the_handle_is_not_guessed(
 ) -> None:
     _two_noble_insights(store, settings)
     assert _developer(store, settings, "@nobleinsights")["account_id"] is None
+
+
+def test_people_who_named_an_organisation_are_placed_when_it_is_imported(
+    store: Store, settings: Settings
+) -> None:
+    _two_noble_insights(store, settings)
+    assert _developer(store, settings, "@nobleinsights")["account_id"] is None
+    import_github_orgs(store, settings, [ORG])
+    row = person_row(store, person_of(store, "github:eva6004"))
+    assert (row["account_domain"], row["account_source"]) == ("nobleinsights.io", "company_name")

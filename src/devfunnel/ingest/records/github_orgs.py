@@ -5,7 +5,8 @@ and a handle alone cannot tell ``@nobleinsights`` of nobleinsights.com from a na
 nobleinsights.io. The organisation's public profile (``GET /orgs/{org}``, or
 ``gh api orgs/ORG``) carries its website, and the website's domain is an account key.
 Organisations are not people: they are kept in ``github_orgs`` as reference data, read
-by :class:`devfunnel.identity.companies.CompanyIndex`, and never create an account.
+by :class:`devfunnel.identity.companies.CompanyIndex`, and never create an account. People
+who named an organisation before it was imported are placed when it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import Field
 
 from devfunnel.config import Settings
+from devfunnel.identity.accounts import place_stating_people
 from devfunnel.identity.domains import DomainClassifier, domain_from_url
 from devfunnel.ingest.records.base import (
     ImportResult,
@@ -101,4 +103,6 @@ def import_github_orgs(
             store.append(conn, github_orgs, to_arrow(inserts))
         if updates:
             store.update(conn, github_orgs, to_arrow(updates), key=("login",))
+        # People who named these organisations before they were known are placed now.
+        place_stating_people(store, conn, settings, now)
     return result
