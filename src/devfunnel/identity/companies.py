@@ -18,8 +18,8 @@ without one the name it gives itself is read as a name spelled. Then it asks the
 colleagues: people placed by a stronger signal (their
 company email, a workspace, a CRM record) who state the same company in the same words.
 When most of them are at one account, that is what the words mean at this company, even
-when the name alone would match two accounts ("@vertexstudio" for Vertex Studio,
-vertexstudio.com, beside Vertexstudio, vertexstudio.io) or the wrong one.
+when the name alone would match two accounts or the wrong one ("Titan Energy" written by
+people at titanenergy60.com, beside Titan Energy at titanenergy.com).
 """
 
 from __future__ import annotations
@@ -115,51 +115,21 @@ def stated_company(traits: Any) -> str | None:
 
 
 class CompanyIndex:
-    """Live accounts by their name as spelled, and by company key: their name and the label
-    of each of their domains."""
+    """Live accounts by their name as spelled; by company key (their name and the label of
+    each of their domains); GitHub organisations' accounts; and what colleagues say."""
 
     def __init__(self, conn: sa.Connection, classifier: DomainClassifier) -> None:
-        spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
-        compact: dict[str, set[uuid.UUID]] = defaultdict(set)
-        labels: dict[str, set[uuid.UUID]] = defaultdict(set)
+        live = sa.select(accounts.c.id).where(accounts.c.merged_into.is_(None))
         #: Each account's name as the company spells it, where a CRM, a group call or a
         #: person named it (not the placeholder an email domain gave it).
-        self._spelling: dict[uuid.UUID, str] = {}
-        a, k = accounts.c, account_keys.c
-        for account_id, name, domain, source in conn.execute(
-            sa.select(a.id, a.name, a.domain, a.source).where(a.merged_into.is_(None))
-        ):
-            compact_name, spelled_name = company_key(name), spelled_key(name)
-            if compact_name:
-                compact[compact_name].add(account_id)
-            placeholder = source in _PLACEHOLDER_SOURCES and name == name_from_domain(domain or "")
-            if spelled_name and not placeholder:
-                spelled[spelled_name].add(account_id)
-                self._spelling[account_id] = spelled_name
-        live = sa.select(a.id).where(a.merged_into.is_(None))
-        for account_id, domain in conn.execute(
-            sa.select(k.account_id, k.value).where(k.kind == "domain", k.account_id.in_(live))
-        ):
-            key = company_key(_label(domain, classifier))
-            if key:
-                compact[key].add(account_id)
-                labels[key].add(account_id)
-        self._spelled, self._compact, self._labels = spelled, compact, labels
-        # GitHub organisations by login: through their website's domain, else by the name
-        # the organisation gives itself, spelled as an account spells its own.
-        g = github_orgs.c
-        self._orgs: dict[str, uuid.UUID] = {}
-        found = sa.and_(k.kind == "domain", k.value == g.domain, k.account_id.in_(live))
-        for login, name, account_id in conn.execute(
-            sa.select(g.login, g.name, k.account_id)
-            .select_from(github_orgs)
-            .outerjoin(account_keys, found)
-        ):
-            named = spelled.get(spelled_key(name) or "", set())
-            if account_id is None and len(named) == 1:
-                account_id = next(iter(named))
-            if account_id is not None:
-                self._orgs[login] = account_id
+        self._spelling, self._compact = _names(conn)
+        self._spelled: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for account_id, spelled in self._spelling.items():
+            self._spelled[spelled].add(account_id)
+        self._labels = _domain_labels(conn, classifier, live)
+        for label, found in self._labels.items():
+            self._compact[label] |= found
+        self._orgs = _organisations(conn, self._spelled, live)
         self._colleagues = _colleagues(conn)
 
     def find(self, company: str) -> uuid.UUID | None:
@@ -196,6 +166,58 @@ class CompanyIndex:
 
     def find_all(self, companies: Iterable[str]) -> dict[str, uuid.UUID]:
         return {c: found for c in set(companies) if (found := self.find(c)) is not None}
+
+
+def _names(conn: sa.Connection) -> tuple[dict[uuid.UUID, str], dict[str, set[uuid.UUID]]]:
+    """Live accounts' names spelled (``"nexa bank"``, but for names made from a domain),
+    and the accounts by their name's company key (``"nexabank"``)."""
+    a = accounts.c
+    spelling: dict[uuid.UUID, str] = {}
+    compact: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for account_id, name, domain, source in conn.execute(
+        sa.select(a.id, a.name, a.domain, a.source).where(a.merged_into.is_(None))
+    ):
+        if key := company_key(name):
+            compact[key].add(account_id)
+        placeholder = source in _PLACEHOLDER_SOURCES and name == name_from_domain(domain or "")
+        if (spelled := spelled_key(name)) and not placeholder:
+            spelling[account_id] = spelled
+    return spelling, compact
+
+
+def _domain_labels(
+    conn: sa.Connection, classifier: DomainClassifier, live: sa.Select[Any]
+) -> dict[str, set[uuid.UUID]]:
+    """Live accounts by the label of each of their domains, as a company key."""
+    k = account_keys.c
+    out: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for account_id, domain in conn.execute(
+        sa.select(k.account_id, k.value).where(k.kind == "domain", k.account_id.in_(live))
+    ):
+        if key := company_key(_label(domain, classifier)):
+            out[key].add(account_id)
+    return out
+
+
+def _organisations(
+    conn: sa.Connection, spelled: dict[str, set[uuid.UUID]], live: sa.Select[Any]
+) -> dict[str, uuid.UUID]:
+    """GitHub organisations' accounts by login: through their website's domain, else by the
+    name the organisation gives itself, spelled as exactly one account spells its own."""
+    g, k = github_orgs.c, account_keys.c
+    found = sa.and_(k.kind == "domain", k.value == g.domain, k.account_id.in_(live))
+    out = {}
+    for login, name, account_id in conn.execute(
+        sa.select(g.login, g.name, k.account_id)
+        .select_from(github_orgs)
+        .outerjoin(account_keys, found)
+    ):
+        named = spelled.get(spelled_key(name) or "", set())
+        if account_id is None and len(named) == 1:
+            account_id = next(iter(named))
+        if account_id is not None:
+            out[login] = account_id
+    return out
 
 
 def _colleagues(conn: sa.Connection) -> dict[str, Counter[uuid.UUID]]:
