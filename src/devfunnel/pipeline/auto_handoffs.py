@@ -63,21 +63,6 @@ def handoff_for_won(
     return created
 
 
-def _won_handoffs(
-    conn: sa.Connection,
-    settings: Settings,
-    opportunity_id: uuid.UUID,
-    at: datetime,
-    prefetched: DeveloperSide | None,
-) -> uuid.UUID | None:
-    """``handoff_for_won`` in the caller's transaction."""
-    created = None
-    for kind in _won_kinds(settings):
-        made = _won_handoff(conn, settings, kind, opportunity_id, at, prefetched)
-        created = created or made
-    return created
-
-
 def _won_kinds(settings: Settings) -> list[HandoffKind]:
     return [k for k in settings.handoffs.kinds if k.auto_create_on == "won"]
 
@@ -152,13 +137,14 @@ def run_auto_handoffs(
                 else:
                     report.created.append(handoff_id)
         for opp_id, _ in won:
-            try:
-                made = _won_handoffs(conn, settings, opp_id, at, prefetched)
-            except (ValidationError, Conflict) as exc:
-                _problem(report, exc)
-            else:
-                if made is not None:
-                    report.created.append(made)
+            for kind in _won_kinds(settings):
+                try:
+                    made = _won_handoff(conn, settings, kind, opp_id, at, prefetched)
+                except (ValidationError, Conflict) as exc:
+                    _problem(report, exc)
+                else:
+                    if made is not None:
+                        report.created.append(made)
     return report
 
 
