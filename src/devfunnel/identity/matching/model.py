@@ -489,7 +489,7 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
     """Train the model on ``records`` and return pairs at or above ``threshold``."""
     if records.num_rows < 2:
         return []
-    # Splink orients every pair by unique id and its u sample depends on them; person ids
+    # Splink orients every pair by unique id and samples for u by a hash of it; person ids
     # are new on every load, so the records are numbered in their (sorted) order instead,
     # and the same records always give the same model.
     people = records.column("unique_id").to_pylist()
@@ -503,10 +503,8 @@ def score_pairs(records: pa.Table, threshold: float, *, seed: int = 7) -> list[S
         training = linker.training
         if _any_deterministic_match(connection):
             training.estimate_probability_two_random_records_match(list(_DETERMINISTIC), recall=0.3)
-        # DuckDB's seeded sample repeats only on one thread.
-        connection.execute("SET threads = 1")
+        # Splink picks the sample by a hash of each record's number and the seed.
         training.estimate_u_using_random_sampling(max_pairs=_U_PAIRS, seed=seed)
-        connection.execute("RESET threads")
         model = _decontaminated(linker.misc.save_model_to_json(), _U_PAIRS)
         _name_u_from_frequencies(model, connection, 1.0 / _U_PAIRS)
         _census_u(model, connection)

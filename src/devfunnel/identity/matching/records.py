@@ -89,8 +89,8 @@ def build_records(conn: sa.Connection, classifier: DomainClassifier) -> PersonRe
         record["short_keys"] = sorted({*record["handle_keys"], *record["abbreviation_keys"]})
         out.append((min(keys[row.id]), record))
     # Ordered by each person's first identity key, not by id: ids are new on every load
-    # (time-ordered, random within a millisecond), and the pairs sampled for u depend on
-    # the order of the records, so ordering by id gave the same data other merges.
+    # (time-ordered, random within a millisecond), and the matcher numbers the records in
+    # this order (its u sample and pair orientation follow the numbers).
     out.sort(key=lambda entry: entry[0])
     table = pa.Table.from_pylist([record for _, record in out], schema=SCHEMA)
     return PersonRecords(table=table, keys=dict(keys))
