@@ -81,6 +81,13 @@ def validate_rows(
     return good
 
 
+def api_fields(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows that are objects exactly as an API returns them, cut to ``model``'s fields (the
+    API's others, such as avatars, counts and URLs, are not what the record is about)."""
+    wanted = model.model_fields
+    return [{k: v for k, v in row.items() if k in wanted} for row in rows]
+
+
 def describe(exc: pydantic.ValidationError) -> str:
     """One line naming each bad field and why."""
     parts = []

@@ -23,6 +23,7 @@ from devfunnel.identity.domains import DomainClassifier, domain_from_url
 from devfunnel.ingest.records.base import (
     ImportResult,
     Record,
+    api_fields,
     as_utc,
     lookup,
     to_arrow,
@@ -72,19 +73,16 @@ def import_github_orgs(
     the API returns them; fields that are not listed on :class:`GitHubOrgRecord` are dropped
     before validation."""
     result = ImportResult("github organisations", dry_run=dry_run)
-    wanted = GitHubOrgRecord.model_fields
-    records = validate_rows(
-        GitHubOrgRecord, [{k: v for k, v in row.items() if k in wanted} for row in rows],
-        result, first_line,
-    )  # fmt: skip
+    records = validate_rows(GitHubOrgRecord, api_fields(GitHubOrgRecord, rows), result, first_line)
     if not records:
         return result
     classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
     now = datetime.now(UTC)
     latest: dict[str, dict[str, Any]] = {}
     for _, rec in records:  # the last row of a login wins, as a later fetch would
-        latest[rec.login.lstrip("@").lower()] = {
-            "login": rec.login.lstrip("@").lower(),
+        login = rec.login.lstrip("@").lower()
+        latest[login] = {
+            "login": login,
             "github_id": rec.id,
             "name": rec.name,
             "website": rec.blog,

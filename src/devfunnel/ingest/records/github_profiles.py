@@ -25,7 +25,14 @@ from pydantic import Field
 from devfunnel.config import Settings
 from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import prepare
-from devfunnel.ingest.records.base import ImportResult, Record, RowError, as_utc, validate_rows
+from devfunnel.ingest.records.base import (
+    ImportResult,
+    Record,
+    RowError,
+    api_fields,
+    as_utc,
+    validate_rows,
+)
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.events import events
@@ -82,8 +89,7 @@ def import_github_profiles(
     be user objects exactly as the API returns them; fields that are not identity are
     dropped before validation."""
     result = ImportResult("github profiles", dry_run=dry_run)
-    wanted = GitHubProfileRecord.model_fields
-    profiles = [{k: v for k, v in row.items() if k in wanted} for row in rows]
+    profiles = api_fields(GitHubProfileRecord, rows)
     numbered = validate_rows(GitHubProfileRecord, profiles, result, first_line)
     if not numbered:
         return result
