@@ -130,9 +130,7 @@ def test_an_org_handle_two_domains_share_is_not_guessed(store: Store, settings: 
     assert person_row(store, person_of(store, "user_id:u1"))["account_id"] is None
 
 
-def test_colleagues_stating_a_company_say_which_account_it_names(
-    store: Store, settings: Settings
-) -> None:
+def _two_titan_energies(store: Store, settings: Settings) -> None:
     import_accounts(
         store,
         settings,
@@ -143,6 +141,12 @@ def test_colleagues_stating_a_company_say_which_account_it_names(
              "domain": "titanenergy60.com"},
         ],
     )  # fmt: skip
+
+
+def test_colleagues_stating_a_company_say_which_account_it_names(
+    store: Store, settings: Settings
+) -> None:
+    _two_titan_energies(store, settings)
     send(
         store,
         {"messageId": "1", "type": "identify", "userId": "u1",
@@ -164,16 +168,7 @@ def test_colleagues_stating_a_company_say_which_account_it_names(
 
 
 def test_one_colleague_is_not_enough_to_outvote_the_name(store: Store, settings: Settings) -> None:
-    import_accounts(
-        store,
-        settings,
-        [
-            {"external_id": "1", "crm": "hubspot", "name": "Titan Energy",
-             "domain": "titanenergy.com"},
-            {"external_id": "2", "crm": "hubspot", "name": "Titanenergy60",
-             "domain": "titanenergy60.com"},
-        ],
-    )  # fmt: skip
+    _two_titan_energies(store, settings)
     send(
         store,
         {"messageId": "1", "type": "identify", "userId": "u1",
