@@ -54,7 +54,7 @@ class Account:
     crm_id: str | None
     owner_email: str | None
     #: The company's GitHub organisation (``@polarbank``): its domain's label, as most
-    #: companies name theirs, with "hq" and a number when another company has that label
+    #: companies name theirs, with "hq" (then a number) when another company has that label
     #: (GitHub handles are unique; "Polar Bank" and "Polarbank" are not both ``@polarbank``).
     github_org: str = ""
 
