@@ -70,10 +70,7 @@ class PostgresBackend:
                 with cur.copy(copy_sql) as copy:
                     for chunk in _csv_chunks(rows):
                         copy.write(chunk)
-                copied = int(cur.rowcount)
-                if copied >= ANALYZE_MIN_ROWS:
-                    _refresh_statistics(cur, qualified(table), copied)
-                return copied
+                return int(cur.rowcount)
         with driver.cursor() as cur:
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
