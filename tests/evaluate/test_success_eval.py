@@ -54,6 +54,14 @@ def test_the_model_and_three_references_are_measured_together(
     assert quality["gap"] == pytest.approx(quality["auc"]["ceiling"] - quality["auc"]["model"])
     assert intervals["gap"][0] <= quality["gap"] <= intervals["gap"][1]
     assert 0.5 < quality["ceiling_expected"] < 1
+    # Where the gap comes from: both references measured on the same opportunities.
+    bounds = quality["bounds"]
+    for name in ("oracle", "features_linear"):
+        low, high = bounds[name]["auc_interval"]
+        assert low <= bounds[name]["auc"] <= high
+        assert -1 < bounds[name]["expected_gap"] < 1
+    parts = bounds["gap_parts"]
+    assert parts["information"] + parts["learning"] == pytest.approx(quality["gap"], abs=2e-4)
 
 
 def test_the_gap_interval_is_paired_and_the_expected_ceiling_is_the_truths_own() -> None:

@@ -107,6 +107,16 @@ def _success(success: dict[str, Any]) -> None:
             f"{_range(interval['ceiling'])}, gap {_range(interval['gap'])}; the ceiling "
             f"averages {success['ceiling_expected']:.4f} over outcomes drawn again from it."
         )
+    bounds = success.get("bounds") or {}
+    if "gap_parts" in bounds:
+        oracle, linear, parts = bounds["oracle"], bounds["features_linear"], bounds["gap_parts"]
+        console.print(
+            f"Where the gap comes from: information the features lack {parts['information']:.4f} "
+            f"(their best linear fit of the truth scores {linear['auc']:.4f}, expected gap "
+            f"{linear['expected_gap']:.4f}), learning from these deals {parts['learning']:.4f} "
+            f"(a model trained on the demo's hidden inputs scores {oracle['auc']:.4f}, "
+            f"expected gap {oracle['expected_gap']:.4f})."
+        )
     counts = success["counts"]
     console.print(
         f"{counts['opportunities']:,} closed opportunities ({counts['won']:,} won, "

@@ -38,6 +38,8 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.demo.truth import SCHEMA
 from devfunnel.errors import Conflict, NotFound
+from devfunnel.evaluate import success_bounds
+from devfunnel.evaluate.auc import roc_auc
 from devfunnel.scoring.success import training
 from devfunnel.scoring.success.features import feature_names
 from devfunnel.scoring.success.training import fit_set, training_set
@@ -67,6 +69,8 @@ class SuccessQuality:
     #: 95% bootstrap intervals of each AUC and of the gap (ceiling minus model).
     intervals: dict[str, list[float]] = field(default_factory=dict)
     ceiling_expected: float | None = None
+    #: Where the gap comes from (:mod:`devfunnel.evaluate.success_bounds`).
+    bounds: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +78,7 @@ class SuccessQuality:
             "gap": round(self.auc["ceiling"] - self.auc["model"], 4),
             "auc_interval": self.intervals,
             "ceiling_expected": self.ceiling_expected,
+            "bounds": self.bounds,
             "brier": self.brier["model"],
             "brier_references": {k: v for k, v in self.brier.items() if k != "model"},
             "calibration": self.calibration,
@@ -86,7 +91,7 @@ class SuccessQuality:
 
 def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
     """Measure the model against the truth, the stage-only and the naive-Bayes baselines."""
-    from sklearn.metrics import brier_score_loss, roc_auc_score
+    from sklearn.metrics import brier_score_loss
 
     as_of, truth = _truth(store)
     now = datetime.combine(as_of, time(), tzinfo=UTC)
@@ -124,7 +129,10 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
         "stage_only": data.x[first][:, list(names).index("stage_probability")],
         "naive_bayes": bayes[first],
     }
-    auc = {k: round(float(roc_auc_score(y, p)), 4) for k, p in predictions.items()}
+    auc = {k: round(float(roc_auc(y, p)), 4) for k, p in predictions.items()}
+    creation_keys = [keys[m.opportunity_id] for m in np.asarray(data.moments)[first]]
+    with store.read() as conn:
+        hidden = success_bounds.hidden_inputs(conn, creation_keys)
     brier = {k: round(float(brier_score_loss(y, p)), 4) for k, p in predictions.items()}
     quality = SuccessQuality(
         auc=auc,
@@ -140,6 +148,16 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
         as_of=as_of,
         intervals=_intervals(y, predictions),
         ceiling_expected=_expected_auc(ceiling),
+        bounds=success_bounds.gap_sources(
+            y=y,
+            ceiling=ceiling,
+            hidden=hidden,
+            x=data.x[first],
+            names=list(names),
+            fold=fold[first],
+            model_auc=auc["model"],
+            intervals=_intervals,
+        ),
     )
     quality.targets = {
         "auc_within_gap_of_ceiling": auc["ceiling"] - auc["model"] <= AUC_GAP,
@@ -178,15 +196,13 @@ def _naive_bayes(train: np.ndarray, y: np.ndarray, test: np.ndarray) -> np.ndarr
 def _intervals(y: np.ndarray, predictions: dict[str, np.ndarray]) -> dict[str, list[float]]:
     """2.5th and 97.5th percentiles of each AUC and of the gap over paired resamples of
     the opportunities (seeded, so the same data gives the same intervals)."""
-    from sklearn.metrics import roc_auc_score
-
     rng = np.random.default_rng(0)
     samples: dict[str, list[float]] = {name: [] for name in [*predictions, "gap"]}
     for _ in range(INTERVAL_SAMPLES):
         pick = rng.integers(0, len(y), len(y))
         if y[pick].min() == y[pick].max():
             continue
-        aucs = {k: float(roc_auc_score(y[pick], p[pick])) for k, p in predictions.items()}
+        aucs = {k: float(roc_auc(y[pick], p[pick])) for k, p in predictions.items()}
         for name, value in aucs.items():
             samples[name].append(value)
         samples["gap"].append(aucs["ceiling"] - aucs["model"])
@@ -199,11 +215,9 @@ def _intervals(y: np.ndarray, predictions: dict[str, np.ndarray]) -> dict[str, l
 
 def _expected_auc(true: np.ndarray) -> float:
     """Mean AUC of the true probabilities over outcomes drawn again from them (seeded)."""
-    from sklearn.metrics import roc_auc_score
-
     rng = np.random.default_rng(0)
     aucs = [
-        float(roc_auc_score(drawn, true))
+        float(roc_auc(drawn, true))
         for drawn in (rng.random((REDRAWS, len(true))) < true).astype(int)
         if 0 < drawn.sum() < len(drawn)
     ]

@@ -1,0 +1,24 @@
+"""Area under the ROC curve by ranks, for the evaluation's resampling loops.
+
+The bootstrap intervals and the outcome redraws compute thousands of AUCs over a few
+hundred opportunities; scikit-learn's ``roc_auc_score`` validates its input and builds the
+whole curve each time (about 4 ms), the Mann-Whitney statistic over average ranks gives
+the same number from one sort (tested against it, ties included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
+    """The probability a random positive scores above a random negative (ties half);
+    ``y`` holds 1 for positives and must hold both outcomes."""
+    outcome = np.asarray(y) == 1
+    positives = int(outcome.sum())
+    negatives = len(outcome) - positives
+    if not positives or not negatives:
+        raise ValueError("AUC needs both outcomes among the rows")
+    ranks = rankdata(scores)
+    return float((ranks[outcome].sum() - positives * (positives + 1) / 2) / (positives * negatives))

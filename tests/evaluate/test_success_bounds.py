@@ -1,0 +1,90 @@
+"""The evaluation splits the success model's gap to the ceiling into information the
+features lack and the cost of learning from the deals there are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from devfunnel.evaluate.auc import roc_auc
+from devfunnel.evaluate.success import _intervals
+from devfunnel.evaluate.success_bounds import HIDDEN, OBSERVED, gap_sources
+
+N = 800
+
+
+def test_the_rank_auc_is_scikit_learns_ties_included() -> None:
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.4).astype(int)
+    scores = np.round(rng.random(300) + 0.3 * y, 1)  # few distinct values: many ties
+    assert roc_auc(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+    with pytest.raises(ValueError, match="both outcomes"):
+        roc_auc(np.ones(5, dtype=int), np.arange(5.0))
+
+
+def _world(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A win probability that is logistic in six hidden inputs and five observed ones."""
+    hidden = rng.normal(size=(N, len(HIDDEN)))
+    observed = np.column_stack(
+        [rng.normal(size=N), *(rng.random((N, len(OBSERVED) - 1)) < 0.3).T.astype(float)]
+    )
+    log_odds = (
+        0.3
+        + hidden @ np.array([0.8, 1.2, 0.6, 0.9, 0.5, -0.7])
+        + observed @ np.array([-0.4, 0.6, 1.0, 0.2, 0.3])
+    )
+    ceiling = 1 / (1 + np.exp(-log_odds))
+    y = (rng.random(N) < ceiling).astype(int)
+    return hidden, observed, ceiling, y
+
+
+def _sources(
+    x: np.ndarray,
+    names: list[str],
+    hidden: np.ndarray,
+    ceiling: np.ndarray,
+    y: np.ndarray,
+    model_auc: float,
+) -> dict[str, Any]:
+    return gap_sources(
+        y=y,
+        ceiling=ceiling,
+        hidden=hidden,
+        x=x,
+        names=names,
+        fold=np.arange(N) % 5,
+        model_auc=model_auc,
+        intervals=_intervals,
+    )
+
+
+def test_features_that_hold_the_truths_inputs_lack_no_information() -> None:
+    rng = np.random.default_rng(7)
+    hidden, observed, ceiling, y = _world(rng)
+    names = [f"h{i}" for i in range(len(HIDDEN))] + list(OBSERVED)
+    found = _sources(np.hstack([hidden, observed]), names, hidden, ceiling, y, 0.7)
+    assert found["gap_parts"]["information"] == pytest.approx(0.0, abs=0.002)
+    assert found["features_linear"]["expected_gap"] == pytest.approx(0.0, abs=0.002)
+    # Learning eleven coefficients from 640 deals costs a little, never nothing.
+    assert 0 < found["oracle"]["expected_gap"] < 0.02
+    ceiling_auc = roc_auc(y, ceiling)
+    assert found["gap_parts"]["information"] + found["gap_parts"]["learning"] == pytest.approx(
+        ceiling_auc - 0.7, abs=1e-4
+    )
+
+
+def test_features_blind_to_the_hidden_inputs_lack_information() -> None:
+    rng = np.random.default_rng(7)
+    hidden, observed, ceiling, y = _world(rng)
+    noise = rng.normal(size=hidden.shape)
+    names = [f"n{i}" for i in range(len(HIDDEN))] + list(OBSERVED)
+    found = _sources(np.hstack([noise, observed]), names, hidden, ceiling, y, 0.6)
+    assert found["gap_parts"]["information"] > 0.1
+    assert found["features_linear"]["expected_gap"] > 0.1
+    low, high = found["features_linear"]["gap_interval"]
+    assert 0.05 < low < high
+    # The oracle sees the hidden inputs whatever the features are.
+    assert found["oracle"]["expected_gap"] < 0.02
