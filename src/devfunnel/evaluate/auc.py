@@ -9,7 +9,6 @@ the same number from one sort (tested against it, ties included).
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
@@ -20,5 +19,17 @@ def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     negatives = len(outcome) - positives
     if not positives or not negatives:
         raise ValueError("AUC needs both outcomes among the rows")
-    ranks = rankdata(scores)
+    ranks = _average_ranks(np.asarray(scores, dtype=float))
     return float((ranks[outcome].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing the mean of the ranks they span."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts_group = np.r_[True, ordered[1:] != ordered[:-1]]
+    starts = np.flatnonzero(starts_group)
+    ends = np.r_[starts[1:], len(values)]
+    ranks = np.empty(len(values))
+    ranks[order] = ((starts + ends + 1) / 2)[np.cumsum(starts_group) - 1]
+    return ranks
