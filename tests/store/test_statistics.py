@@ -49,6 +49,14 @@ def _append(store: Store, rows: pa.Table) -> int:
         return store.append(conn, identity_edges, rows, unique_on=("a", "b"))
 
 
+def test_an_append_copied_straight_in_analyses_the_table_too(store: Store) -> None:
+    # Without replays to skip the rows bypass the staging table; the statistics still count.
+    with store.transaction() as conn:
+        store.append(conn, identity_edges, _edges(0, 3000))
+
+    assert _known_rows(store) == 3000
+
+
 def test_small_appends_leave_statistics_alone(store: Store) -> None:
     _append(store, _edges(0, postgres.ANALYZE_MIN_ROWS - 1))
 

@@ -81,3 +81,13 @@ def test_a_refresh_reads_signals_once(
     with pytest.raises(Conflict, match="not enough closed opportunities"):
         schedule.refresh_all(store, settings, now=NOW)
     assert len(reads) == 1
+
+
+def test_signals_do_not_depend_on_the_order_a_database_adds_them_in() -> None:
+    from devfunnel.scoring.success.signals import _settled
+
+    parts = [0.1 * (1.0001**k) for k in range(1000)]
+    forward, backward = sum(parts), sum(reversed(parts))
+    assert forward != backward  # float addition is not associative...
+    assert _settled(forward) == _settled(backward)  # ...a signal is read to fewer decimals
+    assert _settled(None) == 0.0

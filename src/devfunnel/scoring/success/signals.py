@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 #: Channels whose activity makes a developer active (not sales, billing or support).
 DEVELOPER_CHANNELS = ("product", "docs", "github", "community", "events")
 DAY = 86_400.0
+#: Decimals signals are read to: far below any meaning, far above float summation noise.
+DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,24 @@ def _read(
     table = _account_signals(_at_moments(con, settings, points), settings)
     out = {m.key: dict.fromkeys(SIGNALS, 0.0) for m in moments}
     for row in table.to_pyarrow().to_pylist():
-        out[int(row.pop("key"))] = {name: float(row.get(name) or 0.0) for name in SIGNALS}
+        out[int(row.pop("key"))] = {name: _settled(row.get(name)) for name in SIGNALS}
     paid = _paid(con, points)
     stage_of_paid = _paid_stage(settings)
     for key in paid:
         if stage_of_paid:
             out[key]["journey_stage"] = max(out[key]["journey_stage"], float(stage_of_paid))
     return out
+
+
+def _settled(value: Any) -> float:
+    """A signal rounded to :data:`DIGITS` decimals.
+
+    Decayed engagement is a sum of floats, and a database adds them in the order its plan
+    reads the rows: a plan change (new planner statistics after an append) moves the last
+    bit, and a snapshot's features would differ from what the model was trained on
+    without anything before the snapshot having changed.
+    """
+    return round(float(value or 0.0), DIGITS)
 
 
 def _day(at: datetime) -> int:

@@ -70,7 +70,10 @@ class PostgresBackend:
                 with cur.copy(copy_sql) as copy:
                     for chunk in _csv_chunks(rows):
                         copy.write(chunk)
-                return int(cur.rowcount)
+                copied = int(cur.rowcount)
+                if copied >= ANALYZE_MIN_ROWS:
+                    _refresh_statistics(cur, qualified(table), copied)
+                return copied
         with driver.cursor() as cur:
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
