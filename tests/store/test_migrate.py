@@ -91,3 +91,23 @@ def test_require_current_refuses_older_revision(store: Store) -> None:
 
     with pytest.raises(SchemaOutOfDate, match="is at revision old0"):
         migrate.require_current(store)
+
+
+def _index_names(store: Store) -> set[str]:
+    query = (
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        if store.kind == "postgresql"
+        else "SELECT index_name FROM duckdb_indexes() WHERE schema_name = current_schema()"
+    )
+    with store.read() as conn:
+        return {str(name) for (name,) in conn.execute(sa.text(query))}
+
+
+def test_migrated_indexes_match_the_schema(store: Store) -> None:
+    expected = set()
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            only = getattr(index, "_ddl_if", None)
+            if only is None or only.dialect in (None, store.kind):
+                expected.add(str(index.name))
+    assert expected <= _index_names(store)

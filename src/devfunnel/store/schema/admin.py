@@ -75,7 +75,8 @@ audit_log = sa.Table(
     #: e.g. "opportunity.move", "qualification.update", "person.erase"
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("entity_kind", sa.String(32)),
-    sa.Column("entity_id", sa.Uuid),
+    #: Indexed: a deal's qualification history is read from here for every snapshot.
+    sa.Column("entity_id", sa.Uuid, index=True),
     sa.Column("before", Json),
     sa.Column("after", Json),
     sa.Column("reason", sa.Text),

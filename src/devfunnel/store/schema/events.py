@@ -45,7 +45,8 @@ ingest_batches = sa.Table(
 events = sa.Table(
     "events", metadata,
     sa.Column("id", sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()")),
-    soft_ref("batch_id", nullable=False),
+    #: Indexed (on PostgreSQL): resolution and the scoring watermark read a few new batches.
+    soft_ref("batch_id", nullable=False, index=True),
     #: Scope of messageId de-duplication: the write key, webhook or file the event came from.
     sa.Column("source", sa.String(128), nullable=False),
     sa.Column("message_id", sa.String(256), nullable=False),
