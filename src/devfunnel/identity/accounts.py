@@ -115,8 +115,14 @@ def assign(
     batch_ids: list[uuid.UUID],
     person_ids: list[uuid.UUID],
     now: datetime,
+    *,
+    ask_waiting: bool = True,
 ) -> AssignmentOutcome:
-    """Assign accounts to the touched people from group calls and email domains."""
+    """Assign accounts to the touched people from group calls and email domains.
+
+    ``ask_waiting=False`` when ``person_ids`` already holds everyone still waiting for an
+    account who states a company (there is no one else to ask again).
+    """
     outcome = AssignmentOutcome()
     if not person_ids:
         return outcome
@@ -175,7 +181,7 @@ def assign(
     # Stated companies last, against every account including those this run created.
     stating = {pid: key for pid, key in company_of.items() if pid not in chosen}
     outcome.new_accounts = directory.flush(store)
-    if outcome.new_accounts or chosen:
+    if ask_waiting and (outcome.new_accounts or chosen):
         # A new account, or new colleagues stating their company, may be what people seen
         # earlier named: those still without an account are asked again.
         waiting = _unplaced_stating(conn, exclude={*person_ids, *chosen})
@@ -220,7 +226,7 @@ def place_stating_people(
     a company name or ``@org`` means became known without any of them being seen (GitHub
     organisations imported)."""
     waiting = sorted(_unplaced_stating(conn, exclude=set()))
-    return assign(store, conn, settings, [], waiting, now)
+    return assign(store, conn, settings, [], waiting, now, ask_waiting=False)
 
 
 def _unplaced_stating(conn: sa.Connection, exclude: set[uuid.UUID]) -> dict[uuid.UUID, str]:
