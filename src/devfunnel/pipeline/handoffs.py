@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import sqlalchemy as sa
 
@@ -37,37 +37,32 @@ from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.pipeline import handoffs
 
 
+class HandoffRequest(TypedDict, total=False):
+    """What a new handoff is: its kind, the account and/or opportunity, optionally who
+    receives and who sends it, and what triggered it (``manual`` unless said);
+    ``prefetched`` is the developer side read in advance, for many accounts at once."""
+
+    kind: Required[str]
+    account: str | None
+    opportunity: uuid.UUID | str | None
+    to_user: str | None
+    from_user: str | None
+    trigger: str
+    prefetched: DeveloperSide | None
+
+
 def create_handoff(
     store: Store,
     settings: Settings,
     principal: Principal,
     *,
-    kind: str,
-    account: str | None = None,
-    opportunity: uuid.UUID | str | None = None,
-    to_user: str | None = None,
-    from_user: str | None = None,
-    trigger: str = "manual",
     now: datetime | None = None,
-    prefetched: DeveloperSide | None = None,
+    **request: Unpack[HandoffRequest],
 ) -> HandoffView:
-    """Hand an account (and opportunity) to another team with a packet from the data
-    (``prefetched``: the developer side read in advance, for many accounts at once)."""
+    """Hand an account (and opportunity) to another team with a packet from the data."""
     at = utc_now(now)
     with store.transaction() as conn:
-        handoff_id = insert_handoff(
-            conn,
-            settings,
-            principal,
-            kind=kind,
-            account=account,
-            opportunity=opportunity,
-            to_user=to_user,
-            from_user=from_user,
-            trigger=trigger,
-            now=at,
-            prefetched=prefetched,
-        )
+        handoff_id = insert_handoff(conn, settings, principal, now=at, **request)
         return handoff_view(conn, handoff_id, at)
 
 
@@ -76,17 +71,18 @@ def insert_handoff(
     settings: Settings,
     principal: Principal,
     *,
-    kind: str,
-    account: str | None = None,
-    opportunity: uuid.UUID | str | None = None,
-    to_user: str | None = None,
-    from_user: str | None = None,
-    trigger: str = "manual",
     now: datetime,
-    prefetched: DeveloperSide | None = None,
+    **request: Unpack[HandoffRequest],
 ) -> uuid.UUID:
     """``create_handoff`` in the caller's transaction (the worker creates many in one).
     Every refusal is raised before anything is written, so a caller may go on after one."""
+    kind = request["kind"]
+    account = request.get("account")
+    opportunity = request.get("opportunity")
+    to_user = request.get("to_user")
+    from_user = request.get("from_user")
+    trigger = request.get("trigger", "manual")
+    prefetched = request.get("prefetched")
     at = now
     handoff_kind = kind_of(settings, kind)
     if account is None and opportunity is None:
