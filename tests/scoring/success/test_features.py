@@ -20,6 +20,7 @@ from devfunnel.scoring.success.features import (
 from devfunnel.scoring.success.signals import Moment, read_signals
 from devfunnel.store import Store
 from devfunnel.store.schema.pipeline import opportunity_changes
+from devfunnel.store.schema.scores import account_score_history
 from tests.pipeline.world import NOW, OPENED, World, build, send, usage
 
 
@@ -100,3 +101,31 @@ def test_the_contact_rate_is_the_primary_contacts_activities_a_day(
     assert signals["contact_rate"] > 1
     assert row["contact_rate"] == pytest.approx(signals["contact_rate"])
     assert "log_contact_rate" not in row
+
+
+def test_momentum_is_the_last_history_point_of_an_earlier_day(
+    store: Store, settings: Settings, world: World
+) -> None:
+    def point(days_before_opened: int, momentum: float) -> dict[str, object]:
+        day = (OPENED - timedelta(days=days_before_opened)).date()
+        return {"account_id": world.account, "day": day, "momentum": momentum, "fit": 0.0,
+                "active_developers": 1}  # fmt: skip
+
+    before_history = OpportunityMoment(world.opportunity, OPENED - timedelta(days=30))
+    (unknown,) = feature_rows(store, settings, [before_history])
+    with store.transaction() as conn:
+        # A week old, the day before, and the opening day itself (not over yet: unknown).
+        conn.execute(
+            account_score_history.insert(), [point(7, 30.0), point(1, 55.0), point(0, 90.0)]
+        )
+    opened, later = feature_rows(
+        store,
+        settings,
+        [OpportunityMoment(world.opportunity, OPENED + timedelta(hours=12)),
+         OpportunityMoment(world.opportunity, OPENED + timedelta(days=2))],
+    )  # fmt: skip
+    assert (unknown["momentum"], unknown["momentum_missing"]) == (0.0, 1.0)
+    assert (opened["momentum"], opened["momentum_missing"]) == (55.0, 0.0)
+    assert later["momentum"] == 90.0
+    (still,) = feature_rows(store, settings, [before_history])
+    assert still == unknown

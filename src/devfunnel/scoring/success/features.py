@@ -1,8 +1,9 @@
 """Features of opportunities as of moments: what was known then, and nothing later.
 
 A moment is an opportunity and a time. Developer features come from the account's events
-before that time (``signals.py``); sales features from the opportunity's record as it
-stood then:
+before that time (``signals.py``) and its momentum at the last history point of an earlier
+day (``account_score_history``; missing before the history starts); sales features from
+the opportunity's record as it stood then:
 
 - its stage then (``stage_history``) and that stage's configured probability, its age;
 - its amount then (``opportunity_changes`` undoes later amount changes), its type;
@@ -26,7 +27,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,7 @@ from devfunnel.store.schema.pipeline import (
     opportunity_changes,
     stage_history,
 )
+from devfunnel.store.schema.scores import account_score_history
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class OpportunityMoment:
 #: Feature names in model order, with the words explanations show; each qualification
 #: element and each ICP rule adds one more (see :func:`feature_names`).
 FEATURES: dict[str, str] = {
+    "momentum": "account momentum (0-100)",
+    "momentum_missing": "no momentum history then",
     "log_developers": "developers at the account",
     "log_active_developers": "developers active in the last 30 days",
     "builders": "developers building (journey)",
@@ -142,6 +146,9 @@ def feature_rows(
         firms = _accounts(conn, sorted({o["account_id"] for o in opps.values()}))
         talks = _conversations(conn, ids)
         qualification = scores_as_of(conn, [(m.opportunity_id, m.as_of) for m in moments])
+        momentum = _momentum_then(
+            conn, {(opps[m.opportunity_id]["account_id"], m.as_of.date()) for m in moments}
+        )
     signals = read_signals(store, settings, _signal_moments(opps, moments))
     elements = [e for _, e in enabled_elements(settings)]
     probabilities = {s.id: s.probability for s in settings.pipeline.stages}
@@ -154,7 +161,10 @@ def feature_rows(
         amount = _amount_at(amounts.get(opp["id"], []), opp["amount_minor"], at)
         firm = firms.get(opp["account_id"], {})
         scores = qualification[(opp["id"], at)]
+        then = momentum.get((opp["account_id"], at.date()))
         row = {
+            "momentum": then or 0.0,
+            "momentum_missing": float(then is None),
             "log_developers": _log(sig["developers"]),
             "log_active_developers": _log(sig["active_developers"]),
             "builders": min(sig["builders"], 6.0),
@@ -312,6 +322,39 @@ def _accounts(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict
             record["annual_revenue"] = _major(record.pop("annual_revenue_minor"), row.currency)
             out[row.id] = record
     return out
+
+
+def _momentum_then(
+    conn: sa.Connection, wanted: set[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], float]:
+    """Each account's momentum at its latest history point before a day.
+
+    A point is labelled with the last day it covers (``scoring.recompute.history_day``),
+    so only points of earlier days are known at any moment of the day: a snapshot reads
+    momentum up to a week old (the weekly backfill), never later.
+    """
+    h = account_score_history.c
+    found: dict[tuple[uuid.UUID, date], float] = {}
+    for part in chunked(sorted(wanted, key=lambda w: (str(w[0]), w[1]))):
+        days = sa.values(
+            sa.column("account_id", sa.Uuid), sa.column("before", sa.Date), name="moment_days"
+        ).data(list(part))
+        latest = (
+            sa.select(days.c.account_id, days.c.before, sa.func.max(h.day).label("day"))
+            .select_from(days.join(account_score_history, sa.and_(
+                h.account_id == days.c.account_id, h.day < days.c.before)))
+            .group_by(days.c.account_id, days.c.before)
+            .subquery()
+        )  # fmt: skip
+        query = sa.select(latest.c.account_id, latest.c.before, h.momentum).select_from(
+            latest.join(
+                account_score_history,
+                sa.and_(h.account_id == latest.c.account_id, h.day == latest.c.day),
+            )
+        )
+        for row in conn.execute(query):
+            found[(row.account_id, row.before)] = float(row.momentum)
+    return found
 
 
 def _conversations(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[datetime]]:
