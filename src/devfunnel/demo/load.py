@@ -174,7 +174,6 @@ def _load(
         # Touchpoint lists name identities too; resolve them like any other signal.
         ("resolve touchpoints", lambda: resolve_pending(store, settings, max_batches=10**6)),
         ("match people", lambda: _match(store, settings)),
-        ("success model", lambda: _success(store, settings, as_of)),
     ]
     for i, (_name, step) in enumerate(steps):
         tick("records", i, len(steps))
@@ -197,9 +196,12 @@ def _load(
     report.seconds["records"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    tick("scores", 0, 1)
+    tick("scores", 0, 2)
     _score(store, settings, as_of)
-    tick("scores", 1, 1)
+    # After the scores: the model reads each snapshot's momentum from their history.
+    tick("scores", 1, 2)
+    _success(store, settings, as_of)
+    tick("scores", 2, 2)
     report.seconds["scores"] = time.perf_counter() - clock
 
     # Leads from scores, routing, SLA clocks and breaches, handoffs, as of the end of
