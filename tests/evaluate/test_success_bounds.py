@@ -23,6 +23,10 @@ def test_the_rank_auc_is_scikit_learns_ties_included() -> None:
     assert roc_auc(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
     with pytest.raises(ValueError, match="both outcomes"):
         roc_auc(np.ones(5, dtype=int), np.arange(5.0))
+    with pytest.raises(ValueError, match="finite"):
+        roc_auc(np.array([0, 1, 1]), np.array([0.1, np.nan, 0.3]))
+    with pytest.raises(ValueError, match="0 and 1"):
+        roc_auc(np.array([0, 2, 1]), np.array([0.1, 0.2, 0.3]))
 
 
 def _world(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

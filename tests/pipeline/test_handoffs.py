@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -161,6 +162,10 @@ def test_bad_input_is_refused_naming_what_to_fix(
         )
     with pytest.raises(ValidationError, match="needs an account or an opportunity"):
         create_handoff(team_store, settings, OPERATOR, kind="devrel_to_sales")
+    # A misspelt field is refused, not ignored (callers the type checker does not see).
+    misspelt: dict[str, Any] = {"kind": "devrel_to_sales", "account_id": "acme.io"}
+    with pytest.raises(TypeError, match="unknown fields: account_id"):
+        create_handoff(team_store, settings, OPERATOR, **misspelt)
     missing = uuid.uuid4()
     with pytest.raises(NotFound, match=f"no handoff with id {missing}"):
         accept_handoff(team_store, missing, OPERATOR)

@@ -79,6 +79,10 @@ def evaluate(
     _success(document["success_model"])
 
 
+def _or_none(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
 def _range(bounds: list[float]) -> str:
     return f"{bounds[0]:.3f}-{bounds[1]:.3f}"
 
@@ -111,11 +115,12 @@ def _success(success: dict[str, Any]) -> None:
     if "gap_parts" in bounds:
         oracle, linear, parts = bounds["oracle"], bounds["features_linear"], bounds["gap_parts"]
         console.print(
-            f"Where the gap comes from: information the features lack {parts['information']:.4f} "
-            f"(their best linear fit of the truth scores {linear['auc']:.4f}, expected gap "
-            f"{linear['expected_gap']:.4f}), learning from these deals {parts['learning']:.4f} "
-            f"(a model trained on the demo's hidden inputs scores {oracle['auc']:.4f}, "
-            f"expected gap {oracle['expected_gap']:.4f})."
+            f"Where the gap comes from: information the features lack, about "
+            f"{parts['information']:.4f} (a ridge fit of the truth's log-odds on them scores "
+            f"{linear['auc']:.4f}; expected gap {_or_none(linear['expected_gap'])}); learning "
+            f"from these deals, about {parts['learning']:.4f}. A model trained on the demo's "
+            f"hidden inputs themselves scores {oracle['auc']:.4f} (expected gap "
+            f"{_or_none(oracle['expected_gap'])}): what learning costs even with the true inputs."
         )
     counts = success["counts"]
     console.print(

@@ -14,12 +14,18 @@ import numpy as np
 def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     """The probability a random positive scores above a random negative (ties half);
     ``y`` holds 1 for positives and must hold both outcomes."""
-    outcome = np.asarray(y) == 1
+    labels = np.asarray(y)
+    values = np.asarray(scores, dtype=float)
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError("AUC needs outcomes of 0 and 1")
+    if not np.isfinite(values).all():
+        raise ValueError("AUC needs finite scores")
+    outcome = labels == 1
     positives = int(outcome.sum())
     negatives = len(outcome) - positives
     if not positives or not negatives:
         raise ValueError("AUC needs both outcomes among the rows")
-    ranks = _average_ranks(np.asarray(scores, dtype=float))
+    ranks = _average_ranks(values)
     return float((ranks[outcome].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 

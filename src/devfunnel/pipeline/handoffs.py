@@ -76,6 +76,9 @@ def insert_handoff(
 ) -> uuid.UUID:
     """``create_handoff`` in the caller's transaction (the worker creates many in one).
     Every refusal is raised before anything is written, so a caller may go on after one."""
+    unknown = sorted(set(request) - set(HandoffRequest.__annotations__))
+    if unknown:  # the type checker catches these; callers that are not checked get told
+        raise TypeError(f"insert_handoff got unknown fields: {', '.join(unknown)}")
     kind = request["kind"]
     account = request.get("account")
     opportunity = request.get("opportunity")

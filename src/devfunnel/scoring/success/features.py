@@ -27,7 +27,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -147,7 +147,7 @@ def feature_rows(
         talks = _conversations(conn, ids)
         qualification = scores_as_of(conn, [(m.opportunity_id, m.as_of) for m in moments])
         momentum = _momentum_then(
-            conn, {(opps[m.opportunity_id]["account_id"], m.as_of.date()) for m in moments}
+            conn, {(opps[m.opportunity_id]["account_id"], _utc_day(m.as_of)) for m in moments}
         )
     signals = read_signals(store, settings, _signal_moments(opps, moments))
     elements = [e for _, e in enabled_elements(settings)]
@@ -161,7 +161,7 @@ def feature_rows(
         amount = _amount_at(amounts.get(opp["id"], []), opp["amount_minor"], at)
         firm = firms.get(opp["account_id"], {})
         scores = qualification[(opp["id"], at)]
-        then = momentum.get((opp["account_id"], at.date()))
+        then = momentum.get((opp["account_id"], _utc_day(at)))
         row = {
             "momentum": then or 0.0,
             "momentum_missing": float(then is None),
@@ -322,6 +322,11 @@ def _accounts(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict
             record["annual_revenue"] = _major(record.pop("annual_revenue_minor"), row.currency)
             out[row.id] = record
     return out
+
+
+def _utc_day(at: datetime) -> date:
+    """The UTC day of a moment (history points are labelled with UTC days)."""
+    return at.astimezone(UTC).date()
 
 
 def _momentum_then(

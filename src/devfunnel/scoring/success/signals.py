@@ -170,7 +170,9 @@ def _settled(value: Any) -> float:
     Decayed engagement is a sum of floats, and a database adds them in the order its plan
     reads the rows: a plan change (new planner statistics after an append) moves the last
     bit, and a snapshot's features would differ from what the model was trained on
-    without anything before the snapshot having changed.
+    without anything before the snapshot having changed. Rounded, they differ only when
+    a sum falls within that last bit of a rounding boundary: not impossible, but about a
+    millionth as likely.
     """
     return round(float(value or 0.0), DIGITS)
 
