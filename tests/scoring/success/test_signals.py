@@ -7,6 +7,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 
 from devfunnel.config import Settings
@@ -84,10 +85,16 @@ def test_a_refresh_reads_signals_once(
 
 
 def test_signals_do_not_depend_on_the_order_a_database_adds_them_in() -> None:
-    from devfunnel.scoring.success.signals import _settled
+    import ibis
+    import pyarrow as pa
 
-    parts = [0.1 * (1.0001**k) for k in range(1000)]
-    forward, backward = sum(parts), sum(reversed(parts))
-    assert forward != backward  # float addition is not associative...
-    assert _settled(forward) == _settled(backward)  # ...a signal is read to fewer decimals
-    assert _settled(None) == 0.0
+    from devfunnel.scoring.success.signals import GRAIN, _exact
+
+    rng = np.random.default_rng(4)
+    parts = rng.exponential(3.0, 5000)
+    assert sum(parts) != sum(reversed(parts))  # float addition is not associative...
+    table = ibis.memtable(pa.table({"x": parts}))
+    grains = np.asarray(table.select(q=_exact(table.x)).to_pyarrow()["q"].to_pylist())
+    # ...but multiples of the grain add exactly, in any order, within a grain of the truth.
+    assert sum(grains) == sum(reversed(grains)) == sum(rng.permutation(grains))
+    assert np.all(np.abs(grains - parts) <= GRAIN / 2)

@@ -61,8 +61,6 @@ class OpportunityMoment:
 #: Feature names in model order, with the words explanations show; each qualification
 #: element and each ICP rule adds one more (see :func:`feature_names`).
 FEATURES: dict[str, str] = {
-    "momentum": "account momentum (0-100)",
-    "momentum_missing": "no momentum history then",
     "log_developers": "developers at the account",
     "log_active_developers": "developers active in the last 30 days",
     "builders": "developers building (journey)",
@@ -81,6 +79,8 @@ FEATURES: dict[str, str] = {
     "log_buyer_signals": "buyer activity in the last 30 days (meetings, pricing, forms)",
     "log_buyer_signals_ever": "buyer activity so far",
     "active_buyers": "business buyers active",
+    "momentum": "account momentum (0-100)",
+    "momentum_missing": "no momentum history then",
     "stage_probability": "stage (its configured probability)",
     "log_age_days": "days since the opportunity opened",
     "log_amount": "amount",
@@ -163,8 +163,6 @@ def feature_rows(
         scores = qualification[(opp["id"], at)]
         then = momentum.get((opp["account_id"], _utc_day(at)))
         row = {
-            "momentum": then or 0.0,
-            "momentum_missing": float(then is None),
             "log_developers": _log(sig["developers"]),
             "log_active_developers": _log(sig["active_developers"]),
             "builders": min(sig["builders"], 6.0),
@@ -183,6 +181,8 @@ def feature_rows(
             "log_buyer_signals": _log(sig["buyer_signals"]),
             "log_buyer_signals_ever": _log(sig["buyer_signals_ever"]),
             "active_buyers": min(sig["active_buyers"], 5.0),
+            "momentum": then or 0.0,
+            "momentum_missing": float(then is None),
             "stage_probability": probabilities.get(stage, 0.0),
             "log_age_days": _log(max(0.0, (at - opp["created_at"]).total_seconds() / 86_400)),
             "log_amount": _log(_major(amount, opp["currency"])),

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 #: Channels whose activity makes a developer active (not sales, billing or support).
 DEVELOPER_CHANNELS = ("product", "docs", "github", "community", "events")
 DAY = 86_400.0
-#: Decimals signals are read to: far below any meaning, far above float summation noise.
-DIGITS = 9
+#: What decayed activity is counted in (about a billionth of a point): far below any
+#: meaning, and a power of two, so that sums of its multiples are exact (see ``_exact``).
+GRAIN = 2.0**-30
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _read(
     table = _account_signals(_at_moments(con, settings, points), settings)
     out = {m.key: dict.fromkeys(SIGNALS, 0.0) for m in moments}
     for row in table.to_pyarrow().to_pylist():
-        out[int(row.pop("key"))] = {name: _settled(row.get(name)) for name in SIGNALS}
+        out[int(row.pop("key"))] = {name: float(row.get(name) or 0.0) for name in SIGNALS}
     paid = _paid(con, points)
     stage_of_paid = _paid_stage(settings)
     for key in paid:
@@ -164,17 +165,19 @@ def _read(
     return out
 
 
-def _settled(value: Any) -> float:
-    """A signal rounded to :data:`DIGITS` decimals.
+def _exact(value: Any) -> Any:
+    """``value`` to the nearest multiple of :data:`GRAIN`, so that sums of such values are
+    exact in double precision and the same in any order.
 
     Decayed engagement is a sum of floats, and a database adds them in the order its plan
-    reads the rows: a plan change (new planner statistics after an append) moves the last
-    bit, and a snapshot's features would differ from what the model was trained on
-    without anything before the snapshot having changed. Rounded, they differ only when
-    a sum falls within that last bit of a rounding boundary: not impossible, but about a
-    millionth as likely.
+    reads the rows: a plan change (new planner statistics after an append) would move the
+    last bit, and a snapshot's features would differ from what the model was trained on
+    without anything before the snapshot having changed. Multiples of a power of two add
+    exactly while the total stays below ``2 ** 53 * GRAIN`` (about 8 million points).
     """
-    return round(float(value or 0.0), DIGITS)
+    # A double times the grain: PostgreSQL reads the bare decimal literal as NUMERIC, and
+    # an integer times NUMERIC stays NUMERIC (exact, but slow, and read back as Decimal).
+    return (value / GRAIN).round().cast("float64") * GRAIN
 
 
 def _day(at: datetime) -> int:
@@ -274,7 +277,7 @@ def _at_moments(con: Any, settings: Settings, points: ir.Table) -> ir.Table:
     )
     seconds = acts.timestamp.epoch_seconds().cast("float64")
     day = (seconds / DAY).floor().cast("int64")
-    acts = acts.mutate(day=day, lift=(k * (seconds / DAY - day)).exp())
+    acts = acts.mutate(day=day, lift=_exact((k * (seconds / DAY - day)).exp()))
     daily = _daily(acts)
     before = daily.join(points, daily.account == points.account)
     past_days = before.select(
@@ -332,7 +335,7 @@ def _person_rows(t: ir.Table, settings: Settings) -> ir.Table:
         "is_contact": (t.person == t.contact).any(),
         "past": t.n.sum(where=seen),
         "first_age": t.age.max(),
-        "points": (t.weight * t.decayed).sum(where=_within(t, scoring.window_days)),
+        "points": _exact(t.weight * t.decayed).sum(where=_within(t, scoring.window_days)),
         "dev_recent": t.n.sum(where=window & developer),
         "active_days": t.age.nunique(where=window & developer),
         "recent": t.n.sum(where=window),
