@@ -127,6 +127,20 @@ def test_the_worker_retrains_only_when_due(store: Store, settings: Settings) -> 
     assert models == ["worker", "worker"]
 
 
+def test_a_model_over_other_features_is_retrained_at_once(store: Store, settings: Settings) -> None:
+    company(store, settings)
+    assert schedule.retrain_if_due(store, settings, now=NOW)
+    # An ICP rule added since: the stored model cannot score the new feature set.
+    rules = [*settings.icp.rules, settings.icp.rules[0].model_copy(update={"id": "added"})]
+    changed = settings.model_copy(update={"icp": settings.icp.model_copy(update={"rules": rules})})
+    assert not schedule.retrain_if_due(store, settings, now=NOW + timedelta(hours=1))
+    assert schedule.retrain_if_due(store, changed, now=NOW + timedelta(hours=1))
+    with store.read() as conn:
+        newest = training.latest_version(conn)
+    assert newest is not None
+    assert "icp_added" in newest.features
+
+
 def test_the_worker_waits_after_a_refusal(store: Store, settings: Settings) -> None:
     assert not schedule.retrain_if_due(store, settings, now=NOW)
     company(store, settings)

@@ -3,7 +3,9 @@
 The worker calls :func:`retrain_if_due` on every pass; it acts at most once per
 ``scoring.success_model_retrain_hours`` (remembered in ``app_state``, so a failed or
 skipped attempt also waits), refreshing technical validations, retraining on every
-opportunity closed so far, and re-scoring open opportunities. :func:`refresh_all` does the
+opportunity closed so far, and re-scoring open opportunities; a model trained on other
+features than today's (after an upgrade, or a change of ICP rules or qualification
+frameworks) is retrained on the next pass whatever its age. :func:`refresh_all` does the
 same now, for ``devfunnel model train`` and the demo.
 """
 
@@ -18,10 +20,15 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict
 from devfunnel.pipeline import technical_validation
-from devfunnel.scoring.success.features import signal_moments
+from devfunnel.scoring.success.features import feature_names, signal_moments
 from devfunnel.scoring.success.predictions import open_moments, refresh_predictions
 from devfunnel.scoring.success.signals import prefetched
-from devfunnel.scoring.success.training import ModelVersion, train, training_moments
+from devfunnel.scoring.success.training import (
+    ModelVersion,
+    latest_version,
+    train,
+    training_moments,
+)
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import app_state
 
@@ -52,16 +59,20 @@ def refresh_all(
 
 
 def retrain_if_due(store: Store, settings: Settings, *, now: datetime | None = None) -> bool:
-    """Run :func:`refresh_all` if the last attempt is older than the retrain interval;
-    return whether a model was trained."""
+    """Run :func:`refresh_all` if the last attempt is older than the retrain interval, or
+    the newest model was trained on other features; return whether a model was trained."""
     now = now or datetime.now(UTC)
     with store.read() as conn:
         state = conn.execute(
             sa.select(app_state.c.value).where(app_state.c.key == STATE_KEY)
         ).scalar()
+        newest = latest_version(conn)
     last: dict[str, Any] = state if isinstance(state, dict) else {}
     every = timedelta(hours=settings.scoring.success_model_retrain_hours)
-    if "at" in last and now - datetime.fromisoformat(last["at"]) < every:
+    # A model over other features (devfunnel upgraded, ICP rules or qualification
+    # frameworks changed) cannot score anything: it is due at once, not at its interval.
+    stale = newest is not None and newest.features != list(feature_names(settings))
+    if not stale and "at" in last and now - datetime.fromisoformat(last["at"]) < every:
         return False
     try:
         refresh_all(store, settings, now=now, trained_by="worker")
