@@ -20,6 +20,7 @@ from devfunnel.scoring.success import schedule, training
 from devfunnel.scoring.success.features import FEATURES
 from devfunnel.scoring.success.predictions import prediction_for, refresh_predictions
 from devfunnel.store import Store
+from devfunnel.store.schema.admin import app_state
 from devfunnel.store.schema.pipeline import opportunities
 from devfunnel.store.schema.predictions import success_models, success_predictions
 from tests.pipeline.world import send, usage
@@ -127,18 +128,41 @@ def test_the_worker_retrains_only_when_due(store: Store, settings: Settings) -> 
     assert models == ["worker", "worker"]
 
 
+def _with_an_added_icp_rule(settings: Settings) -> Settings:
+    rules = [*settings.icp.rules, settings.icp.rules[0].model_copy(update={"id": "added"})]
+    return settings.model_copy(update={"icp": settings.icp.model_copy(update={"rules": rules})})
+
+
 def test_a_model_over_other_features_is_retrained_at_once(store: Store, settings: Settings) -> None:
     company(store, settings)
     assert schedule.retrain_if_due(store, settings, now=NOW)
     # An ICP rule added since: the stored model cannot score the new feature set.
-    rules = [*settings.icp.rules, settings.icp.rules[0].model_copy(update={"id": "added"})]
-    changed = settings.model_copy(update={"icp": settings.icp.model_copy(update={"rules": rules})})
+    changed = _with_an_added_icp_rule(settings)
     assert not schedule.retrain_if_due(store, settings, now=NOW + timedelta(hours=1))
     assert schedule.retrain_if_due(store, changed, now=NOW + timedelta(hours=1))
     with store.read() as conn:
         newest = training.latest_version(conn)
     assert newest is not None
     assert "icp_added" in newest.features
+
+
+def test_a_refused_retrain_over_new_features_waits_like_any_other(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company(store, settings)
+    assert schedule.retrain_if_due(store, settings, now=NOW)
+    changed = _with_an_added_icp_rule(settings)
+    monkeypatch.setattr(training, "MIN_EACH_OUTCOME", 10_000)  # every attempt is refused
+    first = NOW + timedelta(hours=1)
+    assert not schedule.retrain_if_due(store, changed, now=first)
+    # The next pass does not try again: the attempt over today's features is remembered.
+    assert not schedule.retrain_if_due(store, changed, now=first + timedelta(hours=1))
+    with store.read() as conn:
+        state = conn.execute(
+            sa.select(app_state.c.value).where(app_state.c.key == schedule.STATE_KEY)
+        ).scalar_one()
+    assert state["at"] == first.isoformat()
+    assert "icp_added" in state["features"]
 
 
 def test_the_worker_waits_after_a_refusal(store: Store, settings: Settings) -> None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.errors import Conflict, NotFound
-from devfunnel.scoring.success.features import OpportunityMoment, feature_matrix, feature_names
+from devfunnel.scoring.success.features import OpportunityMoment, feature_matrix
 from devfunnel.scoring.success.training import ModelVersion, latest_version
 from devfunnel.store import Store
 from devfunnel.store.schema.pipeline import opportunities
@@ -54,7 +54,7 @@ def refresh_predictions(
             version = latest_version(conn, with_model=True)
     if version is None or version.model is None:
         raise NotFound("no success model has been trained yet; run `devfunnel model train`")
-    if version.features != list(feature_names(settings)):
+    if not version.over_features(settings):
         raise Conflict(
             "the newest success model was trained on other features (the ICP rules or "
             "devfunnel's features changed); "

@@ -51,10 +51,10 @@ def refresh_all(
         try:
             version = train(store, settings, now=now, trained_by=trained_by)
         except Conflict as exc:
-            _remember(store, now, exc.detail)
+            _remember(store, settings, now, exc.detail)
             raise
         refresh_predictions(store, settings, version=version, now=now)
-    _remember(store, now, "trained")
+    _remember(store, settings, now, "trained")
     return version
 
 
@@ -70,8 +70,14 @@ def retrain_if_due(store: Store, settings: Settings, *, now: datetime | None = N
     last: dict[str, Any] = state if isinstance(state, dict) else {}
     every = timedelta(hours=settings.scoring.success_model_retrain_hours)
     # A model over other features (devfunnel upgraded, ICP rules or qualification
-    # frameworks changed) cannot score anything: it is due at once, not at its interval.
-    stale = newest is not None and newest.features != list(feature_names(settings))
+    # frameworks changed) cannot score anything: it is due at once, not at its interval,
+    # unless an attempt over today's features was made already (and refused: then it waits
+    # like any other, rather than retry on every pass).
+    stale = (
+        newest is not None
+        and not newest.over_features(settings)
+        and last.get("features") != list(feature_names(settings))
+    )
     if not stale and "at" in last and now - datetime.fromisoformat(last["at"]) < every:
         return False
     try:
@@ -82,12 +88,10 @@ def retrain_if_due(store: Store, settings: Settings, *, now: datetime | None = N
     return True
 
 
-def _remember(store: Store, now: datetime, outcome: str) -> None:
-    """Note when the model was last (re)trained or tried, so the worker waits."""
+def _remember(store: Store, settings: Settings, now: datetime, outcome: str) -> None:
+    """Note when the model was last (re)trained or tried, and over which features, so
+    the worker waits."""
+    value = {"at": now.isoformat(), "outcome": outcome, "features": list(feature_names(settings))}
     with store.transaction() as conn:
         conn.execute(app_state.delete().where(app_state.c.key == STATE_KEY))
-        conn.execute(
-            app_state.insert().values(
-                key=STATE_KEY, value={"at": now.isoformat(), "outcome": outcome}, updated_at=now
-            )
-        )
+        conn.execute(app_state.insert().values(key=STATE_KEY, value=value, updated_at=now))

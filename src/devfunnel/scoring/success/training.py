@@ -89,6 +89,12 @@ class ModelVersion:
     trained_by: str | None
     model: estimator.SuccessModel | None = field(default=None, repr=False)
 
+    def over_features(self, settings: Settings) -> bool:
+        """Whether it was trained on the features devfunnel builds today under these
+        settings (an upgrade, or a change of ICP rules or frameworks, changes them): only
+        then can it score anything."""
+        return self.features == list(feature_names(settings))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
