@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from devfunnel.demo.truth import SCHEMA
 from devfunnel.errors import NotFound
 from devfunnel.evaluate.auc import roc_auc
+from devfunnel.scoring.success.model import standardisation
 
 #: Outcome redraws for the expected gaps (the oracle is refitted on each).
 REDRAWS = 50
@@ -141,8 +142,7 @@ def _cross_fitted(x: np.ndarray, target: np.ndarray, fold: np.ndarray, fit: Any)
 
 
 def _standardised(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean, scale = train.mean(axis=0), train.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardisation(train)
     return (train - mean) / scale, (test - mean) / scale
 
 

@@ -138,6 +138,14 @@ def _shown(feature: str, value: float) -> float:
     return round(float(np.expm1(value)) if feature.startswith("log_") else value, 4)
 
 
+def standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and standard deviation; a constant column keeps scale 1, so it
+    standardises to zeros instead of dividing by zero."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
 def group_folds(
     groups: Sequence[Any], y: Sequence[int] | np.ndarray, folds: int = FOLDS
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -184,9 +192,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     x = np.asarray(x, dtype=float)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardisation(x)
     folds = group_folds(groups, y)
     standard, outcome = (x - mean) / scale, np.asarray(y, dtype=int)
     # A few thousand rows of a few dozen features: BLAS threads only wait on each other
