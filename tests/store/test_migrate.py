@@ -103,7 +103,7 @@ def _index_names(store: Store) -> set[str]:
         return {str(name) for (name,) in conn.execute(sa.text(query))}
 
 
-def test_migrated_indexes_match_the_schema(store: Store) -> None:
+def test_every_index_of_the_schema_is_migrated(store: Store) -> None:
     expected = set()
     for table in metadata.tables.values():
         for index in table.indexes:
