@@ -84,6 +84,16 @@ def test_answers_carry_security_headers(client: TestClient) -> None:
     assert "<script>" not in response.text  # no inline script anywhere
 
 
+def test_every_page_asset_is_served(client: TestClient) -> None:
+    # The browser tests let an aborted tab-icon load pass; this is where a missing one fails.
+    sign_in(client, "viewer@acme.dev")
+    html = client.get("/").text
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert any(a.endswith("/favicon.svg") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
 def test_api_docs_ship_their_assets(client: TestClient) -> None:
     html = client.get("/docs").text
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
