@@ -3,6 +3,8 @@ features lack and the cost of learning from the deals there are."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -11,7 +13,9 @@ from sklearn.metrics import roc_auc_score
 
 from devfunnel.evaluate.auc import roc_auc
 from devfunnel.evaluate.success import _intervals
-from devfunnel.evaluate.success_bounds import HIDDEN, OBSERVED, gap_sources
+from devfunnel.evaluate.success_bounds import HIDDEN, OBSERVED, TOLD, gap_sources, told_hidden
+from devfunnel.scoring.success.features import OpportunityMoment
+from devfunnel.scoring.success.training import TrainingSet
 
 N = 800
 
@@ -57,6 +61,7 @@ def _sources(
         y=y,
         ceiling=ceiling,
         hidden=hidden,
+        told_hidden=ceiling,  # a model told everything ranks like the truth
         x=x,
         names=names,
         fold=np.arange(N) % 5,
@@ -75,6 +80,8 @@ def test_features_that_hold_the_truths_inputs_lack_no_information() -> None:
     # Learning eleven coefficients from 640 deals costs a little, never nothing.
     assert 0 < found["oracle"]["expected_gap"] < 0.02
     ceiling_auc = roc_auc(y, ceiling)
+    assert found["told_hidden"]["gap"] == 0.0
+    assert found["told_hidden"]["added"] == ["champion", "need"]
     assert found["gap_parts"]["information"] + found["gap_parts"]["learning"] == pytest.approx(
         ceiling_auc - 0.7, abs=1e-4
     )
@@ -92,3 +99,18 @@ def test_features_blind_to_the_hidden_inputs_lack_information() -> None:
     assert 0.05 < low < high
     # The oracle sees the hidden inputs whatever the features are.
     assert found["oracle"]["expected_gap"] < 0.02
+
+
+def test_the_model_is_told_the_champion_and_need_of_every_snapshot() -> None:
+    rng = np.random.default_rng(3)
+    moments = [OpportunityMoment(uuid.uuid4(), datetime(2026, 1, 1, tzinfo=UTC)) for _ in range(4)]
+    x, hidden = rng.normal(size=(4, 2)), rng.random((4, len(HIDDEN)))
+    data = TrainingSet(moments, x, np.array([1, 0, 1, 0]), np.array([True, False, True, True]))
+    told, names = told_hidden(data, {"a": "A", "b": "B"}, hidden)
+    assert list(names) == ["a", "b", "hidden_champion", "hidden_need"]
+    assert names["hidden_need"] == TOLD["need"]
+    np.testing.assert_array_equal(told.x[:, :2], x)
+    np.testing.assert_array_equal(told.x[:, 2], hidden[:, HIDDEN.index("champion")])
+    np.testing.assert_array_equal(told.x[:, 3], hidden[:, HIDDEN.index("need")])
+    assert told.moments == moments
+    assert (told.at_creation == data.at_creation).all()

@@ -60,6 +60,10 @@ def test_the_model_and_three_references_are_measured_together(
         low, high = bounds[name]["auc_interval"]
         assert low <= bounds[name]["auc"] <= high
         assert -1 < bounds[name]["expected_gap"] < 1
+    told = bounds["told_hidden"]
+    assert told["added"] == ["champion", "need"]
+    assert told["auc_interval"][0] <= told["auc"] <= told["auc_interval"][1]
+    assert told["gap"] == pytest.approx(quality["auc"]["ceiling"] - told["auc"], abs=1e-4)
     parts = bounds["gap_parts"]
     assert parts["information"] + parts["learning"] == pytest.approx(quality["gap"], abs=2e-4)
 

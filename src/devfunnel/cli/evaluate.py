@@ -122,6 +122,14 @@ def _success(success: dict[str, Any]) -> None:
             f"hidden inputs themselves scores {oracle['auc']:.4f} (expected gap "
             f"{_or_none(oracle['expected_gap'])}): what learning costs even with the true inputs."
         )
+    if "told_hidden" in bounds:
+        told = bounds["told_hidden"]
+        console.print(
+            f"The model trained the same way but told the demo's hidden "
+            f"{' and '.join(told['added'])} as well scores {told['auc']:.4f} (gap "
+            f"{told['gap']:.4f}, 95% interval {_range(told['gap_interval'])}): what is left "
+            f"once the features' biggest gaps in information are filled."
+        )
     counts = success["counts"]
     console.print(
         f"{counts['opportunities']:,} closed opportunities ({counts['won']:,} won, "

@@ -42,7 +42,7 @@ from devfunnel.evaluate import success_bounds
 from devfunnel.evaluate.auc import roc_auc
 from devfunnel.scoring.success import training
 from devfunnel.scoring.success.features import feature_names
-from devfunnel.scoring.success.training import fit_set, training_set
+from devfunnel.scoring.success.training import TrainingSet, fit_set, training_set
 from devfunnel.store import Store
 from devfunnel.store.schema.pipeline import opportunities
 
@@ -110,17 +110,14 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
     keys = _external_keys(store, sorted({m.opportunity_id for m in data.moments}))
     fold = np.asarray([zlib.crc32(keys[m.opportunity_id].encode()) % FOLDS for m in data.moments])
     first = data.at_creation
-    model = np.full(len(data.y), np.nan)
+    model = _held_out(data, names, fold)
     bayes = np.full(len(data.y), np.nan)
     columns = [list(names).index(n) for n in NAIVE_BAYES_FIELDS]
     for k in range(FOLDS):
         train, test = fold != k, (fold == k) & first
-        if not test.any():
-            continue
-        fitted = fit_set(data.subset(train), names)
-        model[test] = fitted.predict(data.x[test])
-        bayes[test] = _naive_bayes(data.x[train & first][:, columns], data.y[train & first],
-                                   data.x[test][:, columns])  # fmt: skip
+        if test.any():
+            bayes[test] = _naive_bayes(data.x[train & first][:, columns],
+                                       data.y[train & first], data.x[test][:, columns])  # fmt: skip
     y = data.y[first]
     ceiling = np.asarray([truth[keys[m.opportunity_id]] for m in np.asarray(data.moments)[first]])
     predictions = {
@@ -130,9 +127,10 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
         "naive_bayes": bayes[first],
     }
     auc = {k: round(float(roc_auc(y, p)), 4) for k, p in predictions.items()}
-    creation_keys = [keys[m.opportunity_id] for m in np.asarray(data.moments)[first]]
     with store.read() as conn:
-        hidden = success_bounds.hidden_inputs(conn, creation_keys)
+        hidden = success_bounds.hidden_inputs(conn, [keys[m.opportunity_id] for m in data.moments])
+    told = success_bounds.told_hidden(data, names, hidden)
+    told_hidden = _held_out(told[0], told[1], fold)[first]
     brier = {k: round(float(brier_score_loss(y, p)), 4) for k, p in predictions.items()}
     quality = SuccessQuality(
         auc=auc,
@@ -151,7 +149,8 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
         bounds=success_bounds.gap_sources(
             y=y,
             ceiling=ceiling,
-            hidden=hidden,
+            hidden=hidden[first],
+            told_hidden=told_hidden,
             x=data.x[first],
             names=list(names),
             fold=fold[first],
@@ -165,6 +164,17 @@ def evaluate_success(store: Store, settings: Settings) -> SuccessQuality:
         "auc_above_naive_bayes": auc["model"] > auc["naive_bayes"],
     }
     return quality
+
+
+def _held_out(data: TrainingSet, names: dict[str, str], fold: np.ndarray) -> np.ndarray:
+    """Each opportunity's prediction at creation from a model trained, as ``devfunnel
+    model train`` trains, on the other folds (NaN for every other snapshot)."""
+    predicted = np.full(len(data.y), np.nan)
+    for k in range(FOLDS):
+        train, test = fold != k, (fold == k) & data.at_creation
+        if test.any():
+            predicted[test] = fit_set(data.subset(train), names).predict(data.x[test])
+    return predicted
 
 
 def _naive_bayes(train: np.ndarray, y: np.ndarray, test: np.ndarray) -> np.ndarray:

@@ -17,6 +17,15 @@ references on the same held-out opportunities and folds estimate them:
   from this many deals costs even with the true inputs: a lower bound on the model's own
   cost of learning, which has noisier inputs and more of them to weigh.
 
+A third reference asks what is left once the information is there:
+
+- ``told_hidden``: the model itself, trained exactly as evaluated (every snapshot, the
+  same folds and shrinkage), with the two hidden inputs the features carry least of
+  (:data:`TOLD`: the champion's strength and the account's need) added as two more
+  features. Its gap is what learning costs at this number of deals and features once
+  the two biggest holes in the information are filled; no product could close it by
+  measuring better, only by having more deals to learn from.
+
 Each realised AUC carries the luck of one draw of outcomes, so each reference also states
 its expected gap to the ceiling over ``REDRAWS`` outcome draws from the true probabilities
 (``expected_gap``; the oracle is retrained on every draw). With 50 draws it is good to
@@ -37,6 +46,7 @@ from devfunnel.demo.truth import SCHEMA
 from devfunnel.errors import NotFound
 from devfunnel.evaluate.auc import roc_auc
 from devfunnel.scoring.success.model import standardisation
+from devfunnel.scoring.success.training import TrainingSet
 
 #: Outcome redraws for the expected gaps (the oracle is refitted on each).
 REDRAWS = 50
@@ -46,6 +56,10 @@ REDRAWS = 50
 HIDDEN = ("builders", "champion", "economic_buyer", "need", "fit", "competitor")
 OBSERVED = ("log_amount", "type_expansion", "type_renewal", "segment_mid_market",
             "segment_enterprise")  # fmt: skip
+#: The hidden inputs ``told_hidden`` adds to the model's features, with their labels:
+#: the two the product's features explain least of (their fit from the features leaves
+#: the most of the true log-odds unexplained).
+TOLD = {"champion": "the demo's hidden champion strength", "need": "the demo's hidden need"}
 #: Builders count in the win probability up to this many.
 MOST_BUILDERS = 6
 #: The evaluation's paired bootstrap: outcomes and named predictions to 95% intervals.
@@ -79,20 +93,32 @@ def hidden_inputs(conn: sa.Connection, keys: list[str]) -> np.ndarray:
     return np.asarray([found[k] for k in keys], dtype=float).reshape(len(keys), len(HIDDEN))
 
 
+def told_hidden(
+    data: TrainingSet, names: dict[str, str], hidden: np.ndarray
+) -> tuple[TrainingSet, dict[str, str]]:
+    """The training set with :data:`TOLD` added to every snapshot's features (``hidden``:
+    one row of :data:`HIDDEN` per snapshot), and the feature names to train it with."""
+    told = hidden[:, [HIDDEN.index(n) for n in TOLD]]
+    extended = TrainingSet(data.moments, np.hstack([data.x, told]), data.y, data.at_creation)
+    return extended, {**names, **{f"hidden_{n}": label for n, label in TOLD.items()}}
+
+
 def gap_sources(
     *,
     y: np.ndarray,
     ceiling: np.ndarray,
     hidden: np.ndarray,
+    told_hidden: np.ndarray,
     x: np.ndarray,
     names: list[str],
     fold: np.ndarray,
     model_auc: float,
     intervals: Intervals,
 ) -> dict[str, Any]:
-    """The two references, their AUCs with paired intervals (``intervals``, the
-    evaluation's own bootstrap), their expected gaps, and the model's realised gap split
-    into missing information and learning."""
+    """The references, their AUCs with paired intervals (``intervals``, the evaluation's
+    own bootstrap), the expected gaps of the first two, and the model's realised gap split
+    into missing information and learning. ``told_hidden`` holds the held-out predictions
+    of the model trained with :data:`TOLD` (:func:`told_hidden`)."""
     observed = x[:, [names.index(n) for n in OBSERVED]]
     oracle_inputs = np.hstack([hidden, observed])
     oracle = _cross_fitted(oracle_inputs, y, fold, _logistic)
@@ -101,7 +127,8 @@ def gap_sources(
     linear = _cross_fitted(x, log_odds, fold, _ridge)
     auc_ceiling = float(roc_auc(y, ceiling))
     out: dict[str, Any] = {}
-    for name, predicted in (("oracle", oracle), ("features_linear", linear)):
+    references = {"oracle": oracle, "features_linear": linear, "told_hidden": told_hidden}
+    for name, predicted in references.items():
         spread = intervals(y, {"model": predicted, "ceiling": ceiling})
         out[name] = {
             "auc": round(float(roc_auc(y, predicted)), 4),
@@ -121,6 +148,8 @@ def gap_sources(
     out["oracle"]["expected_gap"] = _mean(oracle_gaps)
     out["features_linear"]["expected_gap"] = _mean(linear_gaps)
     out["oracle"]["inputs"] = [*HIDDEN, *OBSERVED]
+    out["told_hidden"]["gap"] = round(auc_ceiling - out["told_hidden"]["auc"], 4)
+    out["told_hidden"]["added"] = list(TOLD)
     out["gap_parts"] = {
         "information": round(auc_ceiling - out["features_linear"]["auc"], 4),
         "learning": round(out["features_linear"]["auc"] - model_auc, 4),
