@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from devfunnel.errors import ValidationError
-from devfunnel.money import Money, exponent
+from devfunnel.money import LARGEST_MINOR, Money, exponent
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,20 @@ def test_parse_refuses_bad_currency(currency: str) -> None:
 def test_parse_refuses_non_finite(amount: str) -> None:
     with pytest.raises(ValidationError, match="finite"):
         Money.parse(amount)
+
+
+@pytest.mark.parametrize(
+    "amount", ["1e30", "-1e400", "99999999999999999999", "92233720368547758.08"]
+)
+def test_parse_refuses_amounts_no_store_column_holds(amount: str) -> None:
+    with pytest.raises(ValidationError, match="too large an amount"):
+        Money.parse(amount)
+
+
+def test_the_largest_storable_amount_parses() -> None:
+    assert Money.parse("92233720368547758.07").minor == LARGEST_MINOR
+    assert Money.parse("-92233720368547758.07").minor == -LARGEST_MINOR
+    assert Money.parse("9223372036854775807", "JPY").minor == LARGEST_MINOR
 
 
 @pytest.mark.parametrize("amount", ["", "abc", "12.3.4", "$5", "1 000"])

@@ -7,7 +7,7 @@ currency; this module converts at the edges (imports, the API, display).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
 from devfunnel.errors import ValidationError
 
@@ -16,6 +16,12 @@ _EXPONENTS = {
     "BHD": 3, "CLP": 0, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "OMR": 3,
     "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
 }  # fmt: skip
+
+
+#: The largest number of minor units a store column (``BIGINT``) holds.
+LARGEST_MINOR = 2**63 - 1
+#: Digits before the point beyond which no amount fits, whatever the currency.
+_MOST_DIGITS = len(str(LARGEST_MINOR))
 
 
 def exponent(currency: str) -> int:
@@ -44,8 +50,18 @@ class Money:
             raise ValidationError(f"{amount!r} is not an amount of money", value=amount) from None
         if not value.is_finite():
             raise ValidationError(f"{amount!r} is not a finite amount", value=amount)
-        scale = Decimal(10) ** exponent(code)
-        return cls(int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), code)
+        # Amounts are stored as BIGINT minor units: anything larger would fail in the store
+        # (or, past the decimal context's 28 digits, in quantize) instead of being refused.
+        if value.adjusted() > _MOST_DIGITS:
+            raise ValidationError(f"{amount!r} is too large an amount of money", value=amount)
+        with localcontext() as exact:
+            exact.prec = 2 * _MOST_DIGITS
+            minor = int(
+                (value.scaleb(exponent(code))).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            )
+        if abs(minor) > LARGEST_MINOR:
+            raise ValidationError(f"{amount!r} is too large an amount of money", value=amount)
+        return cls(minor, code)
 
     @property
     def amount(self) -> Decimal:

@@ -272,3 +272,43 @@ def test_routing_rules_and_the_openapi_description(api: Api) -> None:
         ]["$ref"]
         name = schema_ref.rsplit("/", 1)[1]
         assert spec["components"]["schemas"][name]["examples"], path
+
+
+def test_opportunity_fields_refuse_what_no_column_or_page_should_hold(api: Api) -> None:
+    c = api.client
+    made = c.post(
+        "/api/v1/opportunities",
+        json={"account": "acme.io", "name": "Acme big", "amount": "1000"},
+        headers=api.write,
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/opportunities/{made.json()['id']}"
+    for amount in ("1e30", "1e400", "99999999999999999999"):
+        refused = c.patch(url, json={"amount": amount}, headers=api.write)
+        assert refused.status_code == 422, (amount, refused.text)
+        assert refused.json()["field"] == "amount"
+        assert "too large" in refused.json()["detail"]
+    created = c.post(
+        "/api/v1/opportunities",
+        json={"account": "acme.io", "name": "Huge", "amount": "1e30"},
+        headers=api.write,
+    )
+    assert created.status_code == 422
+    many = c.patch(url, json={"commitments": ["x"] * 51}, headers=api.write)
+    assert many.status_code == 422
+    assert "body.commitments" in many.json()["detail"]
+    long_reason = c.post(
+        f"{url}/move",
+        json={"stage": "technical_evaluation", "override_reason": "R" * 2001},
+        headers=api.admin,
+    )
+    assert long_reason.status_code == 422
+    assert "body.override_reason" in long_reason.json()["detail"]
+    after = c.get(url, headers=api.read).json()
+    assert after["opportunity"]["amount"] == "1000.00"
+    assert after["opportunity"]["stage"] == "discovery"
+    assert after["opportunity"]["commitments"] in (None, [])
+    names = [
+        o["name"] for o in c.get("/api/v1/opportunities", headers=api.read).json()["opportunities"]
+    ]
+    assert "Huge" not in names

@@ -69,3 +69,34 @@ def test_no_page_pulls_assets_from_elsewhere(client: TestClient) -> None:
     links = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert links
     assert all(link.startswith("/") for link in links), links
+
+
+def test_protocol_answers_carry_their_headers(client: TestClient) -> None:
+    wrong_method = client.put("/api/v1/summary")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "GET"
+    client.cookies.clear()
+    unsigned = client.get("/api/v1/summary")
+    assert unsigned.status_code == 401
+    assert unsigned.headers["www-authenticate"] == "Bearer"
+
+
+def test_offsets_past_any_list_are_input_errors(client: TestClient) -> None:
+    for path in ("/api/v1/leads", "/api/v1/opportunities", "/api/v1/handoffs", "/api/v1/accounts"):
+        huge = client.get(path, params={"offset": 9223372036854775808})
+        assert huge.status_code == 422, (path, huge.text)
+        assert "offset" in huge.text
+
+
+def test_malformed_json_is_located_in_the_body(client: TestClient, store: Store) -> None:
+    from devfunnel.admin.api_keys import create_key
+    from devfunnel.admin.audit import CLI
+
+    key = create_key(store, "w", "write", CLI).secret
+    response = client.post("/api/v1/leads", content=b'{"email": "a@b.io",,}',
+                           headers={"Authorization": f"Bearer {key}",
+                                    "Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("malformed JSON at character 19")

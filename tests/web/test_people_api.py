@@ -124,3 +124,17 @@ def test_the_openapi_describes_the_response_with_an_example(api: Api) -> None:
     fields = set(schemas["Person"]["properties"])
     assert set(example["people"][0]) == fields
     assert {"id", "identities", "account", "event_count", "first_seen", "last_seen"} <= fields
+
+
+def test_search_reads_percent_and_underscore_as_themselves(api: Api) -> None:
+    def found(q: str) -> list[str]:
+        response = api.client.get("/api/v1/people/search", params={"q": q}, headers=api.read)
+        assert response.status_code == 200, response.text
+        return [p["email"] for p in response.json()["people"]]
+
+    assert "jane.doe@acme.io" in found("jane")
+    assert "jane.doe@acme.io" in found("JANE.D")
+    # As wildcards they would match everyone; nobody's name, email or login holds them.
+    assert found("%") == []
+    assert found("_") == []
+    assert found("j%e") == []

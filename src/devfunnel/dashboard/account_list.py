@@ -9,6 +9,7 @@ ones whatever the sort.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -21,6 +22,7 @@ from devfunnel.config import Settings
 from devfunnel.errors import ValidationError
 from devfunnel.scoring.grades import GRADES
 from devfunnel.store import Store
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import accounts
 from devfunnel.store.schema.scores import account_scores, journey_transitions
@@ -108,6 +110,8 @@ class AccountQuery:
                     numbers[name] = float(given[name])
                 except ValueError:
                     raise bad(name, f"{given[name]!r} is not a number") from None
+                if not math.isfinite(numbers[name] or 0.0):
+                    raise bad(name, f"{given[name]!r} is not a finite number")
         sort = given.get("sort", DEFAULT_SORT)
         if sort.lstrip("-") not in SORTS:
             raise bad(
@@ -200,11 +204,11 @@ def _conditions(
     a, s, t = accounts.c, account_scores.c, journey_transitions.c
     where: list[sa.ColumnElement[bool]] = [a.merged_into.is_(None)]
     if query.q:
-        like = f"%{query.q.lower()}%"
+        needle = query.q.lower()  # "%" and "_" are searched for as themselves
         where.append(
             sa.or_(
-                sa.func.lower(a.name).like(like),
-                sa.func.lower(sa.func.coalesce(a.domain, "")).like(like),
+                sa.func.lower(a.name).contains(needle, autoescape=True),
+                sa.func.lower(sa.func.coalesce(a.domain, "")).contains(needle, autoescape=True),
             )
         )
     if query.grade:
@@ -259,8 +263,10 @@ def list_accounts(
         raise ValidationError(
             f"limit {limit} is outside 1-{max(PAGE_SIZES)}", field="limit", value=limit
         )
-    if offset < 0:
-        raise ValidationError(f"offset {offset} is negative", field="offset", value=offset)
+    if not 0 <= offset <= MOST_OFFSET:
+        raise ValidationError(
+            f"offset {offset} is outside 0-{MOST_OFFSET}", field="offset", value=offset
+        )
     a, s, u = accounts.c, account_scores.c, users.c
     stage_order = sa.case(
         *[(s.journey_stage == sid, i) for i, sid in enumerate(settings.journey.stage_ids())],

@@ -31,6 +31,8 @@ from devfunnel.store.schema.dashboard import saved_views
 #: Lists that have saved views.
 PAGES = ("accounts",)
 MAX_NAME = 100
+#: Unknown filters named in a refusal.
+SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,22 @@ def _user(principal: Principal) -> uuid.UUID:
     return principal.user_id
 
 
-def _checked(settings: Settings, page: str, filters: Mapping[str, Any], sort: str) -> AccountQuery:
+def _page(page: str) -> None:
     if page not in PAGES:
         raise ValidationError(
             f"unknown page {page!r}; views exist for {', '.join(PAGES)}", field="page", value=page
         )
+
+
+def _checked(settings: Settings, page: str, filters: Mapping[str, Any], sort: str) -> AccountQuery:
+    _page(page)
     unknown = sorted(set(filters) - set(AccountQuery.__dataclass_fields__) - {"sort"})
     if unknown:
+        # Named up to a few: an answer should not grow with a garbage request.
+        shown = ", ".join(repr(k[:50]) for k in unknown[:SHOWN])
+        more = f" and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
         raise ValidationError(
-            f"unknown filters {', '.join(unknown)}", field="filters", value=unknown
+            f"unknown filters {shown}{more}", field="filters", value=unknown[:SHOWN]
         )
     return AccountQuery.from_params({**filters, "sort": sort}, settings)
 
@@ -110,6 +119,7 @@ def _view(r: Any) -> SavedView:
 def list_views(store: Store, principal: Principal, page: str = "accounts") -> list[SavedView]:
     """The caller's views of ``page``, then the team's shared ones, each by name."""
     me = _user(principal)
+    _page(page)
     v, u = saved_views.c, users.c
     with store.read() as conn:
         rows = conn.execute(

@@ -117,12 +117,16 @@ def search_people(store: Store, text: str | None, *, limit: int = SEARCH_LIMIT) 
     if len(needle) > 200:
         raise ValidationError("search text must have at most 200 characters", field="q")
     if needle:
-        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        # autoescape: "%" and "_" are searched for as themselves, not as wildcards.
         query = query.where(
             sa.or_(
-                sa.func.lower(p.name).like(like),
-                sa.func.lower(p.email).like(like),
-                p.id.in_(sa.select(i.person_id).where(sa.func.lower(i.value).like(like))),
+                sa.func.lower(p.name).contains(needle, autoescape=True),
+                sa.func.lower(p.email).contains(needle, autoescape=True),
+                p.id.in_(
+                    sa.select(i.person_id).where(
+                        sa.func.lower(i.value).contains(needle, autoescape=True)
+                    )
+                ),
             )
         )
     query = query.order_by(p.last_seen.desc().nulls_last(), p.id).limit(limit)

@@ -14,6 +14,10 @@ from devfunnel.admin.permissions import Principal, require_manage
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.pipeline.exit_criteria import Unmet
 
+#: The longest reason kept: it is stored with the stage move and audited, and shown with
+#: the deal's history, so it is a sentence or a paragraph, not a document.
+MOST_REASON = 2000
+
 
 def check_override(
     principal: Principal,
@@ -26,6 +30,10 @@ def check_override(
     if override_reason is not None and not override_reason.strip():
         raise ValidationError(
             "override_reason must say why the exit criteria are overridden", field="override_reason"
+        )
+    if override_reason is not None and len(override_reason) > MOST_REASON:
+        raise ValidationError(
+            f"override_reason must have at most {MOST_REASON} characters", field="override_reason"
         )
     if not unmet:
         return

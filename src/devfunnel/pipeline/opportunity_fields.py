@@ -21,6 +21,10 @@ from devfunnel.pipeline.directory import find_user
 from devfunnel.store.schema.identity import people
 from devfunnel.vocabulary import OPPORTUNITY_TYPES
 
+#: Commitments (next steps the buyer agreed to) one opportunity keeps: a deal's plan,
+#: not a log; more is a client sending something else.
+MOST_COMMITMENTS = 50
+
 
 def field_values(
     conn: sa.Connection,
@@ -83,6 +87,10 @@ def field_values(
             out["probability"] = None if value is None else float(value)
         elif name == "commitments":
             items = [str(v).strip() for v in (value or []) if str(v).strip()]
+            if len(items) > MOST_COMMITMENTS:
+                raise ValidationError(
+                    f"at most {MOST_COMMITMENTS} commitments, not {len(items)}", field="commitments"
+                )
             if any(len(item) > 500 for item in items):
                 raise ValidationError(
                     "each commitment must have at most 500 characters", field="commitments"
@@ -99,7 +107,10 @@ def field_values(
         else:
             if isinstance(amount, float):
                 amount = Decimal(str(amount))
-            money = Money.parse(amount, str(currency))
+            try:
+                money = Money.parse(amount, str(currency))
+            except ValidationError as exc:
+                raise ValidationError(f"amount: {exc.detail}", field="amount") from None
             if money.minor < 0:
                 raise ValidationError("amount must not be negative", field="amount")
             out["amount_minor"], out["currency"] = money.minor, money.currency

@@ -11,6 +11,10 @@ T = TypeVar("T")
 
 #: Keys per ``IN (...)`` list: well under every backend's parameter limit.
 CHUNK = 2000
+#: The largest offset a paged list accepts: past any list's rows, yet a number every
+#: backend's ``OFFSET`` takes, so a larger one is refused as input, not failed on by the
+#: database (which answered 503 with its own message).
+MOST_OFFSET = 2**31 - 1
 
 
 def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

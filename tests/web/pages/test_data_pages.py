@@ -194,3 +194,29 @@ def test_journey_counts_drill_down_to_the_accounts_behind_them(
     assert reached is not None
     listed = client.get(reached.group(1)).text
     assert re.search(rf'id="account-count">{reached.group(2)} accounts?<', listed)
+
+
+def test_the_views_api_refuses_what_it_cannot_keep(
+    site: tuple[TestClient, dict[str, uuid.UUID]],
+) -> None:
+    client, _ = site
+    headers = {
+        "X-CSRF-Token": sign_in(client, "devrel@acme.dev"),
+        "Content-Type": "application/json",
+    }
+    extra = client.post("/api/v1/views", json={"name": "x", "bogus": 1}, headers=headers)
+    assert extra.status_code == 422
+    for number in ("NaN", "Infinity", "1e400"):
+        raw = '{"name": "v", "filters": {"min_momentum": ' + number + "}}"
+        refused = client.post("/api/v1/views", content=raw, headers=headers)
+        assert refused.status_code == 422, (number, refused.text)
+        assert "finite" in refused.json()["detail"]
+    many = {f"k{i}": "1" for i in range(5000)}
+    flood = client.post("/api/v1/views", json={"name": "f", "filters": many}, headers=headers)
+    assert flood.status_code == 422
+    assert "and 4990 more" in flood.json()["detail"]
+    assert len(flood.content) < 5000
+    unknown_page = client.get("/api/v1/views", params={"page": "deals"})
+    assert unknown_page.status_code == 422
+    assert "unknown page 'deals'" in unknown_page.json()["detail"]
+    assert client.get("/api/v1/views").json()["items"] == []

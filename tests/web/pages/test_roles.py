@@ -120,3 +120,24 @@ def test_a_bearer_key_needs_no_csrf_token(client: TestClient, page_store: Store)
                           headers={"Authorization": f"Bearer {read_only}"})  # fmt: skip
     assert refused.status_code == 403
     assert Principal  # the policy type the probe uses
+
+
+def test_admin_bodies_refuse_unknown_fields_and_empty_changes(client: TestClient) -> None:
+    headers = {"X-CSRF-Token": sign_in(client, "admin@acme.dev")}
+    misspelt = client.patch("/api/v1/users/viewer@acme.dev", json={"rol": "admin"},
+                            headers=headers)  # fmt: skip
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "body.rol"
+    for empty in ({}, {"role": None}):
+        nothing = client.patch("/api/v1/users/viewer@acme.dev", json=empty, headers=headers)
+        assert nothing.status_code == 422, empty
+        assert "give role, active or both" in nothing.text
+    key = client.post("/api/v1/keys", json={"name": "k", "scope": "read", "bogus": 1},
+                      headers=headers)  # fmt: skip
+    assert key.status_code == 422
+    new_user = {"email": "p5@acme.dev", "role": "viewer", "password": "longenoughpass1"}
+    user = client.post("/api/v1/users", headers=headers, json={**new_user, "bogus": 1})
+    assert user.status_code == 422
+    emails = [u["email"] for u in client.get("/api/v1/users").json()["users"]]
+    assert "p5@acme.dev" not in emails
+    assert client.get("/api/v1/me").json()["role"] == "admin"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from devfunnel.admin import audit
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.web.auth import AdminPrincipal
 from devfunnel.web.deps import StoreDep
 from devfunnel.web.openapi import AUTH_PROBLEMS, problem_responses
@@ -72,7 +73,7 @@ def search_audit(
     since: Annotated[date | None, Query(description="First day (UTC), inclusive.")] = None,
     until: Annotated[date | None, Query(description="Last day (UTC), inclusive.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> Entries:
     """Every change by a person, a key, the command line or devfunnel, newest first."""
     where = audit.AuditFilter(actor=actor, action=action, entity=entity, since=since, until=until)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.pipeline import handoff_quality, handoff_records, handoffs
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.pipeline_common import (
@@ -189,7 +190,7 @@ def list_handoffs(
     account: Annotated[uuid.UUID | None, Query(description="Account id.")] = None,
     overdue: Annotated[bool | None, Query(description="Pending past due (or not).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> Handoffs:
     """Filter by state, kind, receiver, sender, account or overdue; paginated, earliest
     due first."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.identity import review
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.people import PERSON_EXAMPLE, Person
@@ -232,7 +233,7 @@ def list_suggestions(
         str, Query(description="pending, accepted, rejected, auto_merged or stale.")
     ] = "pending",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> Suggestions:
     """The most probable first, paginated with `limit` and `offset`."""
     found, total = review.list_suggestions(store, status=status, limit=limit, offset=offset)

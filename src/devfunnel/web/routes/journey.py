@@ -2,9 +2,8 @@
 
 ``GET /api/v1/accounts`` ranks accounts by momentum, fit or grade with filters;
 ``GET /api/v1/accounts/{id_or_domain}/journey`` tells one account's journey and who is
-engaged on each side; ``GET /api/v1/journey/funnel`` gives conversion by cohort month.
-Registered before ``accounts.router``, whose ``{id_or_domain:path}`` would otherwise
-swallow ``.../journey``.
+engaged on each side (the account by id, domain or website URL: ``web/account_path.py``);
+``GET /api/v1/journey/funnel`` gives conversion by cohort month.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from devfunnel.journey.funnel import journey_funnel
 from devfunnel.journey.views import account_journey
 from devfunnel.scoring.updates import read_state
 from devfunnel.scoring.views import AccountFilters, list_accounts
+from devfunnel.store.query import MOST_OFFSET
+from devfunnel.web import account_path
 from devfunnel.web.auth import ReadPrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.people import READ_KEY_PROBLEMS, problem_responses
@@ -116,7 +117,7 @@ def get_accounts(
     segment: Annotated[str | None, Query(description="e.g. `enterprise`.")] = None,
     sort: Annotated[str, Query(description="`momentum`, `fit` or `grade`.")] = "momentum",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> AccountList:
     """For example `GET /api/v1/accounts?grade=A&stage=build&sort=momentum&limit=20`."""
     filters = AccountFilters(grade=grade, stage=stage, owner=owner, pqa=pqa, segment=segment)
@@ -183,18 +184,21 @@ class JourneyOut(BaseModel):
 
 
 @router.get(
-    "/accounts/{id_or_domain}/journey",
+    f"/accounts/{{id_or_domain:{account_path.NAME}}}/journey",
     response_model=JourneyOut,
     summary="An account's developer journey and who is engaged on each side",
     responses=problem_responses({**READ_KEY_PROBLEMS, 404: "no account with the domain acme.com"}),
 )
 def get_account_journey(
-    id_or_domain: Annotated[str, Path(description="The account's id or domain.")],
+    id_or_domain: Annotated[
+        str, Path(description="The account's id, or a domain, host or website URL.")
+    ],
     _: ReadPrincipal,
     store: StoreDep,
     settings: SettingsDep,
 ) -> JourneyOut:
-    """For example `GET /api/v1/accounts/acme.io/journey`."""
+    """For example `GET /api/v1/accounts/acme.io/journey` or
+    `GET /api/v1/accounts/https://www.acme.io/journey`."""
     return JourneyOut.model_validate(account_journey(store, settings, id_or_domain))
 
 

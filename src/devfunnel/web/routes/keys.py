@@ -44,6 +44,7 @@ class Keys(BaseModel):
 
 
 class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=100, description="What the key is for.")
     scope: str = Field(description="ingest, read, write or admin")
 

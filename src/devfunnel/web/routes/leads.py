@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.pipeline import lead_records, leads, sla
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.pipeline_common import (
@@ -182,7 +183,7 @@ def list_leads(
     team: Annotated[str | None, Query(description="Routing team id.")] = None,
     breached: Annotated[bool | None, Query(description="Breached their SLA (or not).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> Leads:
     """Filter by status, source, owner, team or SLA breach; paginated with `limit` and `offset`,
     with the total."""

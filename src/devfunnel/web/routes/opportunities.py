@@ -12,6 +12,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.pipeline import opportunities, opportunity_records, stages
+from devfunnel.pipeline.gate_override import MOST_REASON
+from devfunnel.pipeline.opportunity_fields import MOST_COMMITMENTS
+from devfunnel.store.query import MOST_OFFSET
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.pipeline_common import (
@@ -233,7 +236,9 @@ class Fields(BaseModel):
     competitor: str | None = Field(default=None, max_length=200)
     forecast_category: str | None = None
     probability: float | None = Field(default=None, ge=0, le=1)
-    commitments: list[str] | None = None
+    commitments: list[Annotated[str, Field(max_length=500)]] | None = Field(
+        default=None, max_length=MOST_COMMITMENTS
+    )
 
 
 class NewOpportunity(Fields):
@@ -258,6 +263,7 @@ class NewOpportunity(Fields):
     lead_id: uuid.UUID | None = Field(default=None, description="The lead this converts.")
     override_reason: str | None = Field(
         default=None,
+        max_length=MOST_REASON,
         description="Admins: start past unmet exit criteria of the stages before, for this reason.",
     )
 
@@ -289,6 +295,7 @@ class Move(BaseModel):
     stage: str = Field(description="A configured stage id.")
     override_reason: str | None = Field(
         default=None,
+        max_length=MOST_REASON,
         description="Admins only: move past unmet exit criteria for this reason (audited).",
     )
     lost_reason: str | None = Field(
@@ -342,7 +349,7 @@ def list_opportunities(
     account: Annotated[uuid.UUID | None, Query(description="Account id.")] = None,
     type: Annotated[str | None, Query(description="new, expansion or renewal.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MOST_OFFSET)] = 0,
 ) -> Opportunities:
     """Filter by status, stage, owner, account or type; paginated with `limit` and `offset`,
     with the total."""

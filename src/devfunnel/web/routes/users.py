@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from devfunnel.admin import users
 from devfunnel.web.auth import AdminPrincipal
@@ -45,6 +45,7 @@ class Users(BaseModel):
 
 
 class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=320)
     role: str = Field(description="admin, sales_manager, seller, devrel, product, "
                       "customer_success or viewer")  # fmt: skip
@@ -55,8 +56,17 @@ class NewUser(BaseModel):
 class UserChange(BaseModel):
     """Give ``role``, ``active`` or both."""
 
+    model_config = ConfigDict(extra="forbid")
     role: str | None = None
     active: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> UserChange:
+        # A change that changes nothing is a client's mistake (a misspelt field, a null),
+        # not a success to report.
+        if self.role is None and self.active is None:
+            raise ValueError("give role, active or both")
+        return self
 
 
 class NewPassword(BaseModel):

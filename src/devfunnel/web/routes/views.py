@@ -74,6 +74,7 @@ class NewView(BaseModel):
     descending)."""
 
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -83,7 +84,7 @@ class NewView(BaseModel):
                     "shared": False,
                 }
             ]
-        }
+        },
     )
     name: str = Field(min_length=1, max_length=100)
     page: str = "accounts"
@@ -209,9 +210,10 @@ class NoteList(BaseModel):
 
 class NewNote(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [{"body": "Budget frees up in Q1; Jane (staff engineer) is the champion."}]
-        }
+        },
     )
     body: str = Field(min_length=1, max_length=5000)
 
