@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from devfunnel.config import Settings
 from devfunnel.store import Store
+from devfunnel.web.routes.intake import LISTED_REJECTIONS
 from tests.web.intake.conftest import Keys, client_for, stored, track
 
 
@@ -84,8 +85,23 @@ def test_a_batch_stores_its_good_messages_and_reports_the_others(
             {"index": 4, "messageId": None, "field": None,
              "reason": "a message must be a JSON object"},
         ],
+        "rejected_count": 3,
     }  # fmt: skip
     assert [e["message_id"] for e in stored(store)] == ["m0", "m2"]
+
+
+def test_a_batch_of_junk_lists_some_refusals_and_counts_them_all(
+    client: TestClient, store: Store, keys: Keys
+) -> None:
+    body = {"batch": [{}] * 20_000 + [track("kept")], "writeKey": keys.ingest}
+    response = client.post("/v1/batch", json=body)
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["accepted"], answer["rejected_count"]) == (1, 20_000)
+    assert [r["index"] for r in answer["rejected"]] == list(range(LISTED_REJECTIONS))
+    assert len(response.content) < 20_000
+    assert [e["message_id"] for e in stored(store)] == ["kept"]
 
 
 def test_batch_level_context_and_sent_at_fill_in_for_messages(

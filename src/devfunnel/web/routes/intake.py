@@ -9,7 +9,8 @@ Answers, following Segment:
 - ``200 {"success": true, "accepted": n, "duplicates": n, "rejected": [...]}`` once the
   events are committed. ``duplicates`` are messages whose ``messageId`` this write key
   already sent (stored once). For ``/v1/batch``, each refused message is listed with its
-  ``index``, ``messageId``, ``field`` and ``reason`` and the others are stored.
+  ``index``, ``messageId``, ``field`` and ``reason`` (the first ``LISTED_REJECTIONS``;
+  ``rejected_count`` counts them all) and the others are stored.
 - ``400`` problem JSON: the body cannot be decoded (not JSON, broken gzip, unknown
   ``Content-Encoding``).
 - ``422`` problem JSON naming the field: valid JSON that breaks the Segment spec (a wrong
@@ -46,6 +47,8 @@ router = APIRouter(prefix="/v1", tags=["intake"])
 
 #: Single-message endpoints, by Segment call type.
 KINDS = ("track", "identify", "group", "page", "screen", "alias")
+#: Refused messages of a batch listed in its answer (all are counted).
+LISTED_REJECTIONS = 100
 _WRITER_LOCK = threading.Lock()
 
 
@@ -207,5 +210,7 @@ def _answer(written: Written, *, detailed: bool) -> Response:
         "duplicates": written.duplicates,
     }
     if detailed:
-        body["rejected"] = [r.as_json() for r in written.rejected]
+        # 500 KB of "{}" is 100,000 refused messages: listing each would answer megabytes.
+        body["rejected"] = [r.as_json() for r in written.rejected[:LISTED_REJECTIONS]]
+        body["rejected_count"] = len(written.rejected)
     return Response(orjson.dumps(body), media_type="application/json")

@@ -85,7 +85,7 @@ BATCH: dict[str, Any] = {
         **_ok("The valid messages are committed; refused ones are listed by index",
               {"success": True, "accepted": 1, "duplicates": 0, "rejected": [
                   {"index": 1, "messageId": None, "field": "userId",
-                   "reason": "userId or anonymousId is required"}]}),
+                   "reason": "userId or anonymousId is required"}], "rejected_count": 1}),
         **problem_responses({**_INTAKE_PROBLEMS,
             413: "the body is 600,000 bytes, over the 512,000-byte limit for this endpoint",
             422: "batch must be a non-empty list"}),
