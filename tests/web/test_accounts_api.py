@@ -29,8 +29,9 @@ def acme_id(store: Store) -> uuid.UUID:
 
 
 def test_an_account_by_any_spelling_of_its_domain(api: Api, store: Store) -> None:
-    for ref in ("acme.io", "ACME.io", "https://www.Acme.io/", "https://www.acme.io/pricing?x=1",
-                "eng.acme.io", "www.acme.io", "https%3A%2F%2Fwww.acme.io%2F"):  # fmt: skip
+    for ref in ("acme.io", "ACME.io", "https://www.Acme.io/", "https://www.acme.io?x=1",
+                "http://acme.io", "https:/www.acme.io/", "eng.acme.io", "www.acme.io",
+                "https%3A%2F%2Fwww.acme.io%2F"):  # fmt: skip
         response = api.client.get(f"/api/v1/accounts/{ref}", headers=api.read)
         assert response.status_code == 200, (ref, response.text)
         assert response.json()["id"] == str(acme_id(store)), ref
@@ -88,7 +89,7 @@ def test_unknown_accounts_are_404_problems(api: Api) -> None:
     for ref, detail in (
         (nobody, f"no account with the id {nobody}"),
         ("globex.com", "no account with the domain globex.com"),
-        ("https://www.gmail.com/x", "no account with the domain gmail.com"),
+        ("https://www.gmail.com/", "no account with the domain gmail.com"),
         ("acme", "no account 'acme': give an account id or a domain"),
         ("co.uk", "no account 'co.uk': give an account id or a domain"),
     ):
@@ -96,6 +97,25 @@ def test_unknown_accounts_are_404_problems(api: Api) -> None:
         assert response.status_code == 404, ref
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == detail
+
+
+def test_what_follows_the_account_is_a_sub_resource(api: Api, store: Store) -> None:
+    """The account is one segment, or a URL up to its host: the rest of the path names a
+    sub-resource, and one that does not exist is a 404, never the account."""
+    acme = str(acme_id(store))
+    for ref in (acme, "acme.io", "https://www.acme.io", "https://www.acme.io/", "https:/acme.io"):
+        journey = api.client.get(f"/api/v1/accounts/{ref}/journey", headers=api.read)
+        assert journey.status_code == 200, (ref, journey.text)
+        assert journey.json()["account_id"] == acme, ref
+        for rest in ("bogus", "journey/extra", "notes/x", "pricing", "x/journey"):
+            response = api.client.get(f"/api/v1/accounts/{ref}/{rest}", headers=api.read)
+            assert response.status_code == 404, (ref, rest, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "id" not in response.json()
+    notes = api.client.get(f"/api/v1/accounts/{acme}/notes", headers=api.read)
+    assert (notes.status_code, notes.json()) == (200, {"items": []})
+    unknown = api.client.get("/api/v1/accounts/https://globex.com/journey", headers=api.read)
+    assert unknown.json()["detail"] == "no account with the domain globex.com"
 
 
 def test_a_read_key_is_required(api: Api) -> None:

@@ -85,8 +85,8 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
     app.include_router(webhooks.router)
     app.include_router(identity.router)  # before people: /people/search, /people/{id}
     app.include_router(people.router)
-    app.include_router(journey.router)  # before accounts: its {id_or_domain:path}
-    app.include_router(views.router)  # before accounts too (.../notes)
+    app.include_router(journey.router)
+    app.include_router(views.router)
     app.include_router(accounts.router)
     app.include_router(alerts.router)
     for router in (me_api.router, users_api.router, keys_api.router, audit_api.router):

@@ -1,4 +1,9 @@
-"""``GET /api/v1/accounts/{id_or_domain}``: an account and its people (read-scope key)."""
+"""``GET /api/v1/accounts/{id_or_domain}``: an account and its people (read-scope key).
+
+The account is named by id, domain, host or website URL (``web/account_path.py``); what
+follows it in the path is a sub-resource (``/journey``, ``/notes``), and an unknown one
+is a 404, never the account.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from devfunnel.identity import lookup
 from devfunnel.scoring.views import account_score
+from devfunnel.web import account_path
 from devfunnel.web.auth import ReadPrincipal
 from devfunnel.web.deps import StoreDep
 from devfunnel.web.routes.journey import SCORES_EXAMPLE, Scores
@@ -72,7 +78,7 @@ class Account(BaseModel):
 
 
 @router.get(
-    "/accounts/{id_or_domain:path}",
+    f"/accounts/{{id_or_domain:{account_path.NAME}}}",
     response_model=Account,
     summary="An account by id or domain, with its people",
     responses=problem_responses(
@@ -88,7 +94,8 @@ def get_account(
         str,
         Path(
             description="The account's id, or a domain, host or website URL "
-            "(`acme.com`, `eng.acme.com`, `https://www.Acme.com/`)."
+            "(`acme.com`, `eng.acme.com`, `https://www.Acme.com/`). A URL is read up to its "
+            "host: what follows it in the path is a sub-resource."
         ),
     ],
     _: ReadPrincipal,
