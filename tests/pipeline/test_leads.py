@@ -7,9 +7,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from devfunnel.admin.api_keys import create_key
+from devfunnel.admin.audit import CLI
 from devfunnel.config import Settings
 from devfunnel.errors import NotFound, ValidationError
+from devfunnel.metrics.summary import summarise
 from devfunnel.pipeline.common import OPERATOR
 from devfunnel.pipeline.lead_records import get_lead, list_leads
 from devfunnel.pipeline.leads import create_lead
@@ -20,6 +24,7 @@ from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.events import events
 from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.pipeline import leads
+from devfunnel.web.app import create_app
 from tests.pipeline.seed import T0, add_account, add_people, score_account, score_person
 
 
@@ -110,6 +115,74 @@ def test_bad_input_is_refused_naming_what_to_fix(team_store: Store, settings: Se
         create_lead(team_store, settings, OPERATOR, source="manual", account="nowhere.io")
     with pytest.raises(ValidationError, match="unknown lead status 'hot'"):
         list_leads(team_store, status="hot")
+
+
+def test_a_refused_lead_writes_nothing(team_store: Store, settings: Settings) -> None:
+    """The form's person is written through intake, outside the lead's transaction, so
+    every refusal must come before it: no person, identity, account or event is left."""
+    (jane,) = add_people(team_store, settings, {"email": "jane@acme.io"})
+    before = summarise(team_store).counts
+    unknown = "01963a4e-7c10-7000-8000-0000000000a1"
+    with pytest.raises(NotFound, match=r"account: no account 'does-not-exist\.zz'"):
+        create_lead(
+            team_store,
+            settings,
+            OPERATOR,
+            source="form",
+            email="zed@fresh3-probe.io",
+            name="Zed",
+            account="does-not-exist.zz",
+            route=False,
+        )
+    assert summarise(team_store).counts == before
+    for person_id in (unknown, jane):
+        with pytest.raises(ValidationError, match="give email or person_id, not both"):
+            create_lead(
+                team_store,
+                settings,
+                OPERATOR,
+                source="form",
+                email="zed@fresh3-probe.io",
+                person_id=person_id,
+            )
+    with pytest.raises(NotFound, match=f"no person with id {unknown}"):
+        create_lead(team_store, settings, OPERATOR, source="manual", person_id=unknown)
+    assert summarise(team_store).counts == before
+
+
+def test_the_api_refuses_a_lead_without_writing(team_store: Store, settings: Settings) -> None:
+    add_people(team_store, settings, {"email": "jane@acme.io"})
+    key = create_key(team_store, "forms", "write", CLI).secret
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(settings, team_store, run_worker=False)) as client:
+        counts = client.get("/api/v1/summary", headers=auth).json()["counts"]
+        refused = client.post(
+            "/api/v1/leads",
+            json={
+                "email": "zed@fresh3-probe.io",
+                "name": "Zed",
+                "account": "does-not-exist.zz",
+                "route": False,
+            },
+            headers=auth,
+        )
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["account"] == "does-not-exist.zz"
+        assert client.get("/api/v1/summary", headers=auth).json()["counts"] == counts
+        both = client.post(
+            "/api/v1/leads",
+            json={
+                "email": "zed@fresh3-probe.io",
+                "person_id": "01963a4e-7c10-7000-8000-0000000000a1",
+            },
+            headers=auth,
+        )
+        assert both.status_code == 422, both.text
+        assert (both.json()["detail"], both.json()["field"]) == (
+            "give email or person_id, not both",
+            "person_id",
+        )
+        assert client.get("/api/v1/summary", headers=auth).json()["counts"] == counts
 
 
 def test_a_lead_nobody_can_take_stays_unrouted_with_the_reason(

@@ -7,6 +7,12 @@ would duplicate an open lead of the same person, or an open opportunity or lead 
 same account, is not created: the answer names the record it matched
 (``pipeline/dedupe.py``). New leads are routed at once (``pipeline/routing.py``); a lead
 nobody can take yet stays unrouted, and the worker tries again.
+
+Every check that can refuse a lead (the source, the email, a ``person_id`` given with an
+email, an unknown person or account) runs before the form's person is written, since that
+write goes through intake in transactions of its own: a refused lead leaves the database
+as it was. A lead that duplicates another is an answer, not a refusal: the form's
+``identify`` event and its person are kept, as any signal is.
 """
 
 from __future__ import annotations
@@ -85,6 +91,15 @@ def create_lead(
         raise ValidationError(
             "a lead needs a person (email or person_id) or an account", field="email"
         )
+    if email is not None and person_id is not None:
+        raise ValidationError(
+            "give email or person_id, not both", field="person_id", value=str(person_id)
+        )
+    # Refusals first: the person below is written by intake, outside the lead's
+    # transaction, and must not be left behind by a lead that is then refused.
+    if account is not None:
+        with store.read() as conn:
+            find_account(conn, account)
     if email is not None:
         person = _person_by_email(
             store, settings, email, name=name, title=title, source=source, now=at
@@ -95,6 +110,7 @@ def create_lead(
         person = None
     with store.exclusive("leads") as conn:
         person_data = person_row(conn, person) if person else None
+        # Looked up again under the lock: a merge since the check moves it to the survivor.
         account_id = (
             find_account(conn, account)
             if account is not None
