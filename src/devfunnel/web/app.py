@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from devfunnel import __version__
 from devfunnel.admin.api_keys import KeyVerifier
 from devfunnel.config import Settings
 from devfunnel.store import Store
-from devfunnel.web import openapi, problems
+from devfunnel.web import nul, openapi, problems
 from devfunnel.web.pages.site import page_routers
 from devfunnel.web.routes import (
     accounts,
@@ -70,6 +70,8 @@ def create_app(settings: Settings, store: Store, *, run_worker: bool | None = No
         description="Developer signals and sales, joined account by account.",
         docs_url=None,
         redoc_url=None,
+        # Every route, before its own checks: PostgreSQL cannot store NUL in text.
+        dependencies=[Depends(nul.refuse_nul)],
     )
     app.state.settings = settings
     app.state.store = store

@@ -4,9 +4,10 @@ Each request is checked in the same order, so nothing unauthenticated is ever pa
 the secret must be configured (an unconfigured endpoint refuses rather than accepting
 unsigned data), the body is read up to :data:`MAX_BODY_BYTES` (larger is refused with 413
 before the rest is read), the signature is compared in constant time, and only then is
-the JSON parsed. The answer is sent after the delivery is committed, so an acknowledged
-delivery survives a crash; redeliveries are stored once (GitHub by ``X-GitHub-Delivery``,
-Stripe by event id). Turning Stripe events into subscriptions is the worker's job.
+the JSON parsed (and refused, 422, if it holds the NUL character: ``web/nul.py``). The
+answer is sent after the delivery is committed, so an acknowledged delivery survives a
+crash; redeliveries are stored once (GitHub by ``X-GitHub-Delivery``, Stripe by event id).
+Turning Stripe events into subscriptions is the worker's job.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from devfunnel.ingest.append import append_events
 from devfunnel.ingest.prepare import SEGMENT_FIELDS, prepare
 from devfunnel.ingest.webhooks import github, stripe
 from devfunnel.store import Store
+from devfunnel.web import nul
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes import intake_openapi
 
@@ -208,6 +210,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
         raise ValidationError(f"the body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise ValidationError("the body must be a JSON object")
+    nul.refuse_in(payload)  # read here, not by FastAPI: the app's own check cannot see it
     return payload
 
 
