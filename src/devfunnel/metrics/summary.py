@@ -38,9 +38,12 @@ def summarise(store: Store) -> Summary:
             table = table.filter(table.merged_into.isnull())
         out.counts[name] = int(table.count().to_pyarrow().as_py())
     events = con.table("events")
-    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max())
-    row = span.to_pyarrow().to_pylist()[0]
-    out.first_event, out.last_event = row["first"], row["last"]
+    if out.counts["events"]:
+        # Only with events: Ibis types the min of a NOT NULL column NOT NULL, and the NULL
+        # an empty PostgreSQL table answers then fails the conversion.
+        span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max())
+        row = span.to_pyarrow().to_pylist()[0]
+        out.first_event, out.last_event = row["first"], row["last"]
     out.events_by_source = _records(
         events.group_by("source").aggregate(events=_.count()).order_by(ibis.desc("events"))
     )
