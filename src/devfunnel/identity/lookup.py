@@ -242,19 +242,25 @@ def normalise_account_ref(id_or_domain: str) -> uuid.UUID | str:
 def find_account(store: Store, id_or_domain: str, *, people_limit: int = 500) -> AccountView:
     """The account with this id (following merges) or domain (through ``account_keys``),
     with up to ``people_limit`` of its live people, most active first."""
-    ref = normalise_account_ref(id_or_domain)
     with store.read() as conn:
-        if isinstance(ref, uuid.UUID):
-            account_id = surviving(conn, accounts, ref)
-        else:
-            k = account_keys.c
-            owner = conn.execute(
-                sa.select(k.account_id).where(k.kind == "domain", k.value == ref)
-            ).scalar_one_or_none()
-            account_id = surviving(conn, accounts, owner) if owner is not None else None
-        if account_id is None:
-            raise NotFound(f"no account with the {_what(ref)} {ref}", account=str(ref))
-        return _account_view(conn, account_id, people_limit)
+        return _account_view(conn, account_id_for(conn, id_or_domain), people_limit)
+
+
+def account_id_for(conn: sa.Connection, id_or_domain: str) -> uuid.UUID:
+    """The live account with this id (following merges), or this domain, host or URL
+    (through ``account_keys``); ``NotFound`` when there is none."""
+    ref = normalise_account_ref(id_or_domain)
+    if isinstance(ref, uuid.UUID):
+        account_id = surviving(conn, accounts, ref)
+    else:
+        k = account_keys.c
+        owner = conn.execute(
+            sa.select(k.account_id).where(k.kind == "domain", k.value == ref)
+        ).scalar_one_or_none()
+        account_id = surviving(conn, accounts, owner) if owner is not None else None
+    if account_id is None:
+        raise NotFound(f"no account with the {_what(ref)} {ref}", account=str(ref))
+    return account_id
 
 
 def _what(ref: uuid.UUID | str) -> str:

@@ -220,3 +220,24 @@ def test_the_views_api_refuses_what_it_cannot_keep(
     assert unknown_page.status_code == 422
     assert "unknown page 'deals'" in unknown_page.json()["detail"]
     assert client.get("/api/v1/views").json()["items"] == []
+
+
+def test_notes_name_their_account_as_the_rest_of_the_api_does(
+    site: tuple[TestClient, dict[str, uuid.UUID]], demo: Store
+) -> None:
+    client, ids = site
+    with demo.read() as conn:
+        domain = conn.execute(
+            sa.select(accounts.c.domain).where(accounts.c.id == ids["ours"])
+        ).scalar_one()
+    headers = {"X-CSRF-Token": sign_in(client, "seller@acme.dev")}
+    note = {"body": "Champion is the staff engineer."}
+    by_url = client.post(f"/api/v1/accounts/https://www.{domain}/notes", json=note, headers=headers)
+    assert by_url.status_code == 201, by_url.text
+    assert by_url.json()["account_id"] == str(ids["ours"])
+    for ref in (domain, str(ids["ours"]), f"https://{domain}/"):
+        listed = client.get(f"/api/v1/accounts/{ref}/notes")
+        assert listed.status_code == 200, (ref, listed.text)
+        assert [n["body"] for n in listed.json()["items"]] == ["Champion is the staff engineer."]
+    assert client.get("/api/v1/accounts/nowhere-at-all.example/notes").status_code == 404
+    assert client.get(f"/api/v1/accounts/{domain}/notes/x").status_code == 404

@@ -1,11 +1,11 @@
 """Saved views of the account list (``/api/v1/views``) and notes on accounts
-(``/api/v1/accounts/{id}/notes``, ``/api/v1/notes/{id}``): the same services the
-dashboard's Accounts and account pages use.
+(``/api/v1/accounts/{id_or_domain}/notes``, ``/api/v1/notes/{id}``): the same services
+the dashboard's Accounts and account pages use.
 
 Views belong to users, so they are reached with a signed-in session (scripts send the
 session's ``X-CSRF-Token`` on changes); an API key has no views. Notes follow the
-account's edit policy. Registered before ``accounts.router``, whose
-``{id_or_domain:path}`` would otherwise swallow ``.../notes``.
+account's edit policy; their account is named as everywhere else in the API, by id,
+domain, host or website URL (``web/account_path.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,15 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from devfunnel.dashboard import account_notes, saved_views
+from devfunnel.identity import lookup
+from devfunnel.web import account_path
 from devfunnel.web.auth import ReadPrincipal, WritePrincipal
 from devfunnel.web.deps import SettingsDep, StoreDep
 from devfunnel.web.routes.pipeline_common import problems
 
 router = APIRouter(prefix="/api/v1", tags=["saved views and notes"])
+#: The account a note is on, named as anywhere in the API.
+AccountRef = Annotated[str, Path(description="The account's id, domain, host or website URL.")]
 
 USER_ONLY = {
     401: "an API key is required",
@@ -225,7 +229,7 @@ NOTE_WRITE = {
 
 
 @router.get(
-    "/accounts/{account_id}/notes",
+    f"/accounts/{{id_or_domain:{account_path.NAME}}}/notes",
     response_model=NoteList,
     summary="Notes on an account",
     responses=problems(
@@ -236,19 +240,15 @@ NOTE_WRITE = {
         }
     ),
 )
-def get_notes(
-    account_id: Annotated[uuid.UUID, Path(description="The account's id.")],
-    _: ReadPrincipal,
-    store: StoreDep,
-) -> NoteList:
+def get_notes(id_or_domain: AccountRef, _: ReadPrincipal, store: StoreDep) -> NoteList:
     """Notes written in devfunnel, newest first (CRM notes are conversations)."""
     with store.read() as conn:
-        live = account_notes.live_account(conn, account_id)
+        live = lookup.account_id_for(conn, id_or_domain)
     return NoteList(items=[Note.model_validate(n) for n in account_notes.list_notes(store, live)])
 
 
 @router.post(
-    "/accounts/{account_id}/notes",
+    f"/accounts/{{id_or_domain:{account_path.NAME}}}/notes",
     response_model=Note,
     status_code=201,
     summary="Add a note to an account",
@@ -261,13 +261,12 @@ def get_notes(
     ),
 )
 def post_note(
-    account_id: Annotated[uuid.UUID, Path(description="The account's id.")],
-    body: NewNote,
-    principal: WritePrincipal,
-    store: StoreDep,
+    id_or_domain: AccountRef, body: NewNote, principal: WritePrincipal, store: StoreDep
 ) -> Note:
     """Admins and sales managers note any account; sellers, DevRel and customer success
     the accounts they own; product and viewers none. Audited."""
+    with store.read() as conn:
+        account_id = lookup.account_id_for(conn, id_or_domain)
     return Note.model_validate(account_notes.add_note(store, principal, account_id, body.body))
 
 
