@@ -17,6 +17,10 @@ EVENT_TYPES: Final = ("track", "identify", "group", "page", "screen", "alias")
 CHANNELS: Final = ("product", "docs", "github", "community", "events", "marketing", "sales",
                    "billing", "support")  # fmt: skip
 
+#: Stripe's subscription statuses, as stored in ``subscriptions.status``.
+SUBSCRIPTION_STATUSES: Final = ("trialing", "active", "past_due", "unpaid", "canceled",
+                                "incomplete", "incomplete_expired", "paused")  # fmt: skip
+
 #: Kinds of identity a person can be known by (``identities.kind``).
 IDENTITY_KINDS: Final = ("email", "user_id", "anonymous_id", "github")
 

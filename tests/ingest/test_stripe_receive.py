@@ -17,7 +17,10 @@ from devfunnel.store.schema.events import webhook_deliveries
     ("payload", "field"),
     [({"type": "invoice.paid"}, "id"), ({"id": "evt_1"}, "type"),
      ({"id": "evt_1", "type": "x", "created": 10**15}, "created"),
-     ({"id": "evt_1", "type": "x", "created": "yesterday"}, "created")],
+     ({"id": "evt_1", "type": "x", "created": "yesterday"}, "created"),
+     ({"id": "evt_1", "type": "invoice.paid",
+       "data": {"object": {"id": "in_1", "customer": "cus_1", "amount_due": "lots"}}},
+      "data.object.amount_due")],
 )  # fmt: skip
 def test_bad_events_are_refused_by_field(store: Store, payload: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as raised:

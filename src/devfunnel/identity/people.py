@@ -20,6 +20,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.errors import ValidationError
 from devfunnel.identity.accounts import country_code
 from devfunnel.identity.domains import DomainClassifier
 from devfunnel.store import Store
@@ -83,7 +84,36 @@ def _event_stats(conn: sa.Connection, part: Any) -> dict[uuid.UUID, tuple[Any, A
         .where(any_of(i.person_id, part))
         .group_by(i.person_id)
     )
-    return {row[0]: (row[1], row[2], int(row[3])) for row in conn.execute(query)}
+    found = {}
+    for person_id, first, last, count in conn.execute(query):
+        if not (isinstance(first, datetime) and isinstance(last, datetime)):
+            named = conn.execute(
+                sa.select(identities.c.key)
+                .where(identities.c.person_id == person_id)
+                .order_by(identities.c.key)
+                .limit(3)
+            ).scalars()
+            require_times(f"an event of the person with {', '.join(named)}", first, last)
+        found[person_id] = (first, last, int(count))
+    return found
+
+
+def require_times(what: str, *values: Any) -> None:
+    """Refuse event times the database handed back as something other than a time.
+
+    DuckDB returns a stored time outside Python's years 1-9999 (in UTC) as text, such as
+    ``10000-01-01 04:59:59+00``. Written on (a person's last seen) it spreads; mixed with
+    real times in an Arrow column it fails the whole write, as identity resolution did
+    on every poll. Intake refuses such times now (:mod:`devfunnel.ingest.times`); this
+    names the problem for any stored before, as a data error, so the worker sets the
+    batch aside rather than retrying it forever.
+    """
+    for value in values:
+        if not isinstance(value, datetime):
+            raise ValidationError(
+                f"{what} has a timestamp the database reads back as {value!r}, not a "
+                "time: it is outside the years 1-9999 in UTC; delete or correct that event"
+            )
 
 
 def _latest_traits(conn: sa.Connection, part: Any) -> dict[uuid.UUID, dict[str, Any]]:

@@ -5,6 +5,9 @@ pending batches, reads the identities they carry, joins them with what is alread
 and in one transaction creates people, attaches new identities, merges people the new
 evidence proves to be one, assigns accounts, refreshes the touched people's aggregates,
 and marks the batches done. Only people the batches touch are recomputed.
+
+A batch whose events resolution cannot use is set aside (``failed``, with its error) so
+that it does not hold up the batches queued after it; see :func:`resolve_pending`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from devfunnel.identity.keys import key as make_key
 from devfunnel.identity.merging import PlannedMerge, merge_people_batch
 from devfunnel.ids import new_id
 from devfunnel.store import Store
+from devfunnel.store.failures import is_data_error, reason
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.events import events, ingest_batches
 from devfunnel.store.schema.identity import (
@@ -48,6 +52,8 @@ class ResolutionReport:
     """What one resolution run did."""
 
     batches: int = 0
+    #: Batches set aside (status ``failed``) because their events cannot be resolved.
+    failed: int = 0
     new_people: int = 0
     new_identities: int = 0
     merged_people: int = 0
@@ -55,6 +61,18 @@ class ResolutionReport:
     new_accounts: int = 0
     touched_people: list[uuid.UUID] = field(default_factory=list)
     touched_accounts: list[uuid.UUID] = field(default_factory=list)
+
+    def add(self, other: ResolutionReport) -> None:
+        """Count ``other`` (a run over other batches) into this report."""
+        self.batches += other.batches
+        self.failed += other.failed
+        self.new_people += other.new_people
+        self.new_identities += other.new_identities
+        self.merged_people += other.merged_people
+        self.refused_edges += other.refused_edges
+        self.new_accounts += other.new_accounts
+        self.touched_people = sorted({*self.touched_people, *other.touched_people})
+        self.touched_accounts = sorted({*self.touched_accounts, *other.touched_accounts})
 
 
 @dataclass
@@ -75,18 +93,54 @@ class _Observations:
 def resolve_pending(
     store: Store, settings: Settings, *, max_batches: int = 1000
 ) -> ResolutionReport:
-    """Resolve up to ``max_batches`` pending batches; safe to call concurrently."""
+    """Resolve up to ``max_batches`` pending batches; safe to call concurrently.
+
+    The batches are resolved together, in one transaction: that is what keeps a backlog
+    cheap. When that fails with a data error (:func:`devfunnel.store.failures.is_data_error`),
+    some batch holds events resolution cannot use; all or nothing, it would fail the same
+    way on every poll and hold up every batch after it. The batches are then resolved one
+    at a time, and one that fails on its own is set aside: status ``failed`` with its
+    error, which the worker never picks again (it takes ``pending`` batches only). Any other
+    failure (the database unreachable or locked, a bug) is raised, and the worker retries
+    the batches on its next poll.
+    """
+    try:
+        report = _resolve(store, settings, limit=max_batches)
+    except Exception as exc:
+        if not is_data_error(exc):
+            raise
+        log.warning(
+            "resolving the pending batches together failed (%s); resolving them one at a time",
+            reason(exc),
+        )
+        report = _resolve_each(store, settings, limit=max_batches)
+    if report.batches or report.failed:
+        log.info(
+            "resolved %d batches (%d set aside): %d new people, %d merged",
+            report.batches,
+            report.failed,
+            report.new_people,
+            report.merged_people,
+        )
+    return report
+
+
+def _pending(limit: int) -> sa.Select[uuid.UUID]:
+    b = ingest_batches.c
+    return sa.select(b.id).where(b.status == "pending").order_by(b.received_at).limit(limit)
+
+
+def _resolve(
+    store: Store, settings: Settings, *, limit: int, only: uuid.UUID | None = None
+) -> ResolutionReport:
+    """Resolve the first ``limit`` pending batches (or batch ``only``, if still pending)
+    in one transaction."""
     report = ResolutionReport()
     with store.exclusive("identity-resolution") as conn:
-        batch_ids = [
-            row[0]
-            for row in conn.execute(
-                sa.select(ingest_batches.c.id)
-                .where(ingest_batches.c.status == "pending")
-                .order_by(ingest_batches.c.received_at)
-                .limit(max_batches)
-            )
-        ]
+        query = _pending(limit)
+        if only is not None:
+            query = query.where(ingest_batches.c.id == only)
+        batch_ids = [row[0] for row in conn.execute(query)]
         if not batch_ids:
             return report
         report.batches = len(batch_ids)
@@ -97,13 +151,43 @@ def resolve_pending(
             .where(ingest_batches.c.id.in_(batch_ids))
             .values(status="done", processed_at=datetime.now(UTC))
         )
-    log.info(
-        "resolved %d batches: %d new people, %d merged",
-        report.batches,
-        report.new_people,
-        report.merged_people,
-    )
     return report
+
+
+def _resolve_each(store: Store, settings: Settings, *, limit: int) -> ResolutionReport:
+    """Resolve the pending batches one by one, setting aside each that fails on its own
+    with a data error; stop at any other failure (those resolved so far stay resolved)."""
+    with store.read() as conn:
+        batch_ids = [row[0] for row in conn.execute(_pending(limit))]
+    total = ResolutionReport()
+    for batch_id in batch_ids:
+        try:
+            total.add(_resolve(store, settings, limit=1, only=batch_id))
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            total.failed += _set_aside(store, batch_id, exc)
+    return total
+
+
+def _set_aside(store: Store, batch_id: uuid.UUID, exc: BaseException) -> bool:
+    """Mark a pending batch failed with the error it fails with; ``False`` when another
+    process has dealt with it meanwhile."""
+    error = reason(exc)
+    b = ingest_batches.c
+    with store.exclusive("identity-resolution") as conn:
+        still_pending = conn.execute(
+            sa.select(b.id).where(b.id == batch_id, b.status == "pending")
+        ).first()
+        if still_pending is None:
+            return False
+        conn.execute(
+            ingest_batches.update()
+            .where(b.id == batch_id)
+            .values(status="failed", processed_at=datetime.now(UTC), error=error)
+        )
+    log.error("set aside ingest batch %s, which cannot be resolved: %s", batch_id, error)
+    return True
 
 
 def _observe(conn: sa.Connection, batch_ids: list[uuid.UUID]) -> _Observations:
@@ -129,6 +213,7 @@ def _observe(conn: sa.Connection, batch_ids: list[uuid.UUID]) -> _Observations:
     obs = _Observations()
     aliases: list[tuple[str, str, datetime, str]] = []
     for user_id, email, github, anonymous_id, kind, previous_id, source, first, last in rows:
+        person_attributes.require_times(f"an event from {source!r}", first, last)
         values = {
             "user_id": user_id,
             "email": email,

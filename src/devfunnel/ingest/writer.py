@@ -42,7 +42,8 @@ from devfunnel.errors import DevfunnelError, StoreError
 from devfunnel.ids import new_id
 from devfunnel.ingest.append import appending
 from devfunnel.ingest.prepare import TS, prepare
-from devfunnel.ingest.segment import Messages, Rejection, micros
+from devfunnel.ingest.segment import Messages, Rejection
+from devfunnel.ingest.times import micros
 from devfunnel.store import Store
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.events import events, ingest_batches

@@ -29,6 +29,8 @@ _MATCH_STATE = "identity.matching"
 @dataclass
 class JobReport:
     batches: int = 0
+    #: Batches set aside (``failed``) because their events cannot be resolved.
+    failed_batches: int = 0
     billing_events: int = 0
     matched: bool = False
     alerts_raised: int = 0
@@ -42,7 +44,7 @@ class JobReport:
 
     @property
     def busy(self) -> bool:
-        return bool(self.batches or self.billing_events)
+        return bool(self.batches or self.failed_batches or self.billing_events)
 
 
 def run_pending(store: Store, settings: Settings, *, now: datetime | None = None) -> JobReport:
@@ -52,7 +54,11 @@ def run_pending(store: Store, settings: Settings, *, now: datetime | None = None
     changes."""
     resolution = resolve_pending(store, settings)
     billing = stripe.apply_pending(store, settings)
-    report = JobReport(batches=resolution.batches, billing_events=billing.applied + billing.failed)
+    report = JobReport(
+        batches=resolution.batches,
+        failed_batches=resolution.failed,
+        billing_events=billing.applied + billing.failed,
+    )
     report.matched = match_if_due(store, settings, now=now)
     scored = update_scores(store, settings, now=now)
     report.scored_accounts = scored.accounts if scored else 0

@@ -193,3 +193,46 @@ def test_without_a_secret_deliveries_are_refused_naming_the_setting(
     assert response.headers["content-type"] == "application/problem+json"
     assert "DEVFUNNEL_GITHUB_WEBHOOK_SECRET" in response.json()["detail"]
     assert github_events(store) == []
+
+
+#: Delivery times no event may have, with the field each is refused by. The first two
+#: look in range but are years 10000 and 0 in UTC, which DuckDB stores and then reads
+#: back as text: identity resolution failed on every poll after one was stored.
+BAD_TIMES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("star", {"action": "created", "starred_at": "9999-12-31T23:59:59-05:00"}, "starred_at",
+     "between the years 1900 and 2199"),
+    ("star", {"action": "created", "starred_at": "0001-01-01T00:00:00+01:00"}, "starred_at",
+     "between the years 1900 and 2199"),
+    ("star", {"action": "created", "starred_at": "2199-12-31T20:00:00-05:00"}, "starred_at",
+     "between the years 1900 and 2199"),
+    ("pull_request", {"action": "opened", "pull_request": {"updated_at": "1850-01-01T00:00Z"}},
+     "pull_request.updated_at", "between the years 1900 and 2199"),
+    ("fork", {"forkee": {"created_at": "yesterday"}}, "forkee.created_at", "not an ISO-8601"),
+    ("issues", {"action": "opened", "issue": {"updated_at": 1714557600}}, "issue.updated_at",
+     "ISO-8601 timestamp string"),
+]  # fmt: skip
+
+
+def test_a_delivery_time_outside_the_intake_rule_is_refused_naming_the_field(
+    client: TestClient, store: Store
+) -> None:
+    for kind, payload, field, reason in BAD_TIMES:
+        response = deliver(client, kind, {**payload, "sender": SENDER, "repository": REPO})
+        assert response.status_code == 422, (kind, field, response.text)
+        problem = response.json()
+        assert problem["field"] == field, problem
+        assert field in problem["detail"], problem
+        assert reason in problem["detail"], problem
+    assert github_events(store) == []
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ingest_batches)).scalar() == 0
+
+
+def test_a_delivery_time_is_stored_in_utc(client: TestClient, store: Store) -> None:
+    """Converted before it is checked: the stored time is the one that was checked."""
+    for delivery, when in (("d-offset", "2199-12-31T18:00:00-05:00"), ("d-naive", WHEN[:-1])):
+        payload = {"action": "created", "starred_at": when, "sender": SENDER}
+        assert deliver(client, "star", payload, delivery=delivery).status_code == 200
+    stored = {e["message_id"]: e["timestamp"] for e in github_events(store)}
+    assert stored["github:d-offset"].isoformat() == "2199-12-31T23:00:00+00:00"
+    assert stored["github:d-naive"].isoformat() == "2024-05-01T10:00:00+00:00"

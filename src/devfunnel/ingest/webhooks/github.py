@@ -2,7 +2,11 @@
 
 Each supported delivery becomes one ``track`` event named like the activity types in the
 default configuration ("GitHub Star", "GitHub Pull Request", ...), attributed to the
-sender's GitHub login and de-duplicated by the delivery id.
+sender's GitHub login and de-duplicated by the delivery id. Its time is the delivery's own
+(``starred_at``, ``pull_request.updated_at``, ...) under the rule every intake path
+applies (:mod:`devfunnel.ingest.times`): a time that is not ISO-8601 or not between 1900
+and 2199 refuses the delivery, naming the field, rather than storing an event no later
+step can read back.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from devfunnel.errors import ValidationError
+from devfunnel.ingest.times import RefusedTime, iso_utc
 from devfunnel.ingest.webhooks.payloads import obj, path
 
 #: (X-GitHub-Event, action) -> event name; ``None`` action matches any action.
@@ -53,7 +59,11 @@ def event_name(github_event: str, action: str | None) -> str | None:
 def to_event_row(
     github_event: str, delivery_id: str, payload: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """A Segment-shaped row for a delivery, or ``None`` for events devfunnel ignores."""
+    """A Segment-shaped row for a delivery, or ``None`` for events devfunnel ignores.
+
+    Raises :class:`ValidationError` naming the field when the delivery's time breaks the
+    intake rule; the row's ``timestamp`` is otherwise an aware UTC ``datetime`` (or
+    ``None``: the time it was received)."""
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
     name = event_name(github_event, action)
     sender = obj(payload.get("sender"))
@@ -94,10 +104,21 @@ def _subject(github_event: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _when(github_event: str, payload: dict[str, Any]) -> datetime | None:
-    node = path(payload, *_TIME_FIELDS.get(github_event, ()))
-    if isinstance(node, str):
-        try:
-            return datetime.fromisoformat(node)
-        except ValueError:
-            return None
-    return None
+    """The delivery's time in UTC; ``None`` when it has none (the receive time is used)."""
+    fields = _TIME_FIELDS.get(github_event, ())
+    node = path(payload, *fields) if fields else None  # no keys: path is the payload
+    if node is None:
+        return None
+    name = ".".join(fields)
+    try:
+        if not isinstance(node, str):
+            raise RefusedTime("must be an ISO-8601 timestamp string")
+        # Converted to UTC and checked there: an offset can push a time that looks in
+        # range out of the years Python can read back (9999-12-31T23:59:59-05:00).
+        return iso_utc(node)
+    except RefusedTime as refused:
+        raise ValidationError(
+            f"the delivery's `{name}` {refused.reason}",
+            errors=[{"field": name, "reason": refused.reason}],
+            field=name,
+        ) from None

@@ -1,13 +1,19 @@
 """Stripe webhook events as subscriptions, invoices and MRR movements.
 
-Receiving only stores the event (``webhook_deliveries``, unique by Stripe event id) so the
-acknowledgement is cheap and durable; applying, done by the worker, replays pending events
-in Stripe's order and derives each MRR movement (new, expansion, contraction, churn,
-reactivation) from the change in a subscription's normalised monthly amount.
+Receiving only checks and stores the event (``webhook_deliveries``, unique by Stripe event
+id) so the acknowledgement is cheap and durable; applying, done by the worker, replays
+pending events in Stripe's order and derives each MRR movement (new, expansion,
+contraction, churn, reactivation) from the change in a subscription's normalised monthly
+amount. Both read an event's fields through :mod:`.stripe_fields`, so what the webhook
+accepts is what the worker can apply; an event the worker still cannot apply (stored
+before those checks, or naming a customer it has not seen) is marked ``failed`` with its
+reason, and the others are applied.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,18 +29,19 @@ from devfunnel.identity.domains import DomainClassifier, domain_from_url, name_f
 from devfunnel.ids import new_id
 from devfunnel.ingest.records.base import lookup, to_arrow
 from devfunnel.ingest.webhooks.payloads import obj as as_obj
-from devfunnel.ingest.webhooks.payloads import path
+from devfunnel.ingest.webhooks.stripe_fields import Customer, Fields, Invoice, Subscription, read
 from devfunnel.store import Store
+from devfunnel.store.failures import is_data_error, reason
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.events import webhook_deliveries
 from devfunnel.store.schema.revenue import invoices, mrr_movements, subscriptions
 
+log = logging.getLogger(__name__)
+
 HANDLED = ("customer.created", "customer.updated", "customer.subscription.created",
            "customer.subscription.updated", "customer.subscription.deleted", "invoice.paid",
            "invoice.payment_failed", "invoice.finalized")  # fmt: skip
-
-#: Months per billing interval unit, to normalise prices to monthly recurring revenue.
-_MONTHS = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
+_w = webhook_deliveries.c
 
 
 @dataclass
@@ -48,7 +55,11 @@ class BillingReport:
 def receive(
     store: Store, payloads: Iterable[dict[str, Any]], *, received_at: datetime | None = None
 ) -> tuple[int, int]:
-    """Durably store Stripe events for the worker; return (stored, duplicates)."""
+    """Durably store Stripe events for the worker; return (stored, duplicates).
+
+    An event that is not a Stripe event, or a handled one with a field the billing step
+    could not use, is refused with :class:`ValidationError` naming the field, and nothing
+    of the call is stored."""
     now = received_at or datetime.now(UTC)
     rows = []
     for payload in payloads:
@@ -93,28 +104,77 @@ def _check(payload: Any) -> None:
     created = payload.get("created")
     if created is not None and not (isinstance(created, int) and 0 <= created < _LATEST):
         raise ValidationError("Stripe event field 'created' must be a Unix time", field="created")
+    if payload["type"] in HANDLED:
+        read(payload["type"], payload)
 
 
 def apply_pending(store: Store, settings: Settings, *, limit: int = 100_000) -> BillingReport:
-    """Apply pending Stripe events in the order Stripe created them."""
+    """Apply pending Stripe events in the order Stripe created them.
+
+    Each event is applied whole or not at all: one whose fields the billing step cannot
+    use (:func:`.stripe_fields.read`), or that names a customer not yet seen, is marked
+    ``failed`` with its reason and the others are applied. They are written together, in
+    one transaction, which keeps a backlog cheap. Should that write fail with a data
+    error (:func:`devfunnel.store.failures.is_data_error`: a value the database refuses
+    that the checks missed), all or nothing it would fail every poll and hold up every
+    other event, so the events are applied again one at a time, each in its own
+    transaction, and the one at fault is marked failed. Any other failure (the database
+    unreachable or locked, a bug) is raised, and the worker retries on its next poll.
+    """
+    try:
+        return _apply(store, settings, limit=limit)
+    except Exception as exc:
+        if not is_data_error(exc):
+            raise
+        log.warning(
+            "applying the pending Stripe events together failed (%s); applying them one at a time",
+            reason(exc),
+        )
+    with store.read() as conn:
+        ids = [row[0] for row in conn.execute(_pending(limit).with_only_columns(_w.id))]
+    report = BillingReport()
+    for delivery_id in ids:
+        try:
+            one = _apply(store, settings, limit=1, only=delivery_id)
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            report.failed += _mark_failed(store, delivery_id, reason(exc))
+            continue
+        report.applied += one.applied
+        report.failed += one.failed
+        report.subscriptions_created += one.subscriptions_created
+        report.movements += one.movements
+    return report
+
+
+def _pending(limit: int) -> sa.Select[uuid.UUID, str, Any]:
+    return (
+        sa.select(_w.id, _w.event_type, _w.payload)
+        .where(_w.source == "stripe", _w.status == "pending")
+        .order_by(_w.occurred_at, _w.received_at)
+        .limit(limit)
+    )
+
+
+def _apply(
+    store: Store, settings: Settings, *, limit: int, only: uuid.UUID | None = None
+) -> BillingReport:
+    """Apply the first ``limit`` pending events (or event ``only``, if still pending) in
+    one transaction."""
     report = BillingReport()
     classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
     now = datetime.now(UTC)
     with store.exclusive("billing") as conn:
-        w = webhook_deliveries.c
-        pending = conn.execute(
-            sa.select(w.id, w.event_type, w.payload)
-            .where(w.source == "stripe", w.status == "pending")
-            .order_by(w.occurred_at, w.received_at)
-            .limit(limit)
-        ).all()
+        query = _pending(limit) if only is None else _pending(limit).where(_w.id == only)
+        pending = [(event_id, _read(kind, raw)) for event_id, kind, raw in conn.execute(query)]
         if not pending:
             return report
         state = _State(conn, AccountDirectory(conn, now), classifier, now)
-        state.preload([_payload(p) for _, _, p in pending])
+        state.preload([fields for _, fields in pending if not isinstance(fields, str)])
         outcomes = []
-        for delivery_id, kind, raw in pending:
-            error = state.apply(kind, _payload(raw))
+        for delivery_id, fields in pending:
+            error = fields if isinstance(fields, str) else state.apply(fields)
             outcomes.append(
                 {
                     "id": delivery_id,
@@ -130,6 +190,29 @@ def apply_pending(store: Store, settings: Settings, *, limit: int = 100_000) -> 
         report.subscriptions_created = len(state.new_subscriptions)
         report.movements = len(state.movements)
     return report
+
+
+def _read(kind: str, raw: Any) -> Fields | str:
+    """The event's fields, or why the billing step cannot use them."""
+    try:
+        return read(kind, _payload(raw))
+    except ValidationError as refused:
+        return refused.detail
+
+
+def _mark_failed(store: Store, delivery_id: uuid.UUID, error: str) -> bool:
+    """Set a pending event aside with ``error``; ``False`` when it is no longer pending."""
+    with store.exclusive("billing") as conn:
+        result = conn.execute(
+            webhook_deliveries.update()
+            .where(_w.id == delivery_id, _w.status == "pending")
+            .values(status="failed", error=error, processed_at=datetime.now(UTC))
+            .returning(_w.id)
+        )
+        marked = result.first() is not None
+    if marked:
+        log.error("set aside Stripe event %s, which cannot be applied: %s", delivery_id, error)
+    return marked
 
 
 def _payload(raw: Any) -> dict[str, Any]:
@@ -155,15 +238,10 @@ class _State:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.new_invoices: set[str] = set()
 
-    def preload(self, payloads: list[dict[str, Any]]) -> None:
-        objects = [as_obj(path(p, "data", "object")) for p in payloads]
-        customers = {o.get("customer") or o.get("id") for o in objects} - {None}
-        self.directory.preload("stripe", sorted(str(c) for c in customers))
-        sub_ids = {
-            str(o["id"])
-            for o, p in zip(objects, payloads, strict=True)
-            if str(p.get("type", "")).startswith("customer.subscription")
-        }
+    def preload(self, events: list[Fields]) -> None:
+        customers = {e.id if isinstance(e, Customer) else e.customer for e in events}
+        self.directory.preload("stripe", sorted(customers))
+        sub_ids = {e.id for e in events if isinstance(e, Subscription)}
         for part in chunked(sorted(sub_ids)):
             for row in self.conn.execute(
                 sa.select(subscriptions).where(
@@ -183,11 +261,7 @@ class _State:
             for ext, s in self.subscriptions.items()
             if churned.get(s["id"]) == "churn" or s["status"] == "canceled"
         }
-        inv_ids = {
-            str(o["id"])
-            for o, p in zip(objects, payloads, strict=True)
-            if str(p.get("type", "")).startswith("invoice.")
-        }
+        inv_ids = {e.id for e in events if isinstance(e, Invoice)}
         for part in chunked(sorted(inv_ids)):
             for row in self.conn.execute(
                 sa.select(invoices).where(
@@ -196,60 +270,51 @@ class _State:
             ):
                 self.invoices[row.external_id] = dict(row._mapping)
 
-    def apply(self, kind: str, payload: dict[str, Any]) -> str | None:
-        obj = as_obj(path(payload, "data", "object"))
-        if "id" not in obj:
-            return "payload has no data.object with an id"
-        if kind.startswith("customer.subscription."):
-            return self._subscription(kind, obj, _created(payload, self.now))
-        if kind.startswith("customer."):
-            return self._customer(obj)
-        return self._invoice(obj)
+    def apply(self, event: Fields) -> str | None:
+        """Apply one event to the run's state, or say why it cannot be; a refused event
+        changes nothing."""
+        if isinstance(event, Subscription):
+            return self._subscription(event)
+        if isinstance(event, Customer):
+            return self._customer(event)
+        return self._invoice(event)
 
-    def _customer(self, obj: dict[str, Any]) -> str | None:
-        customer = str(obj["id"])
+    def _customer(self, event: Customer) -> str | None:
+        customer = event.id
         if self.directory.find("stripe", customer) is not None:
             return None
-        metadata = as_obj(obj.get("metadata"))
-        candidates = [metadata.get("domain"), metadata.get("website"), obj.get("email")]
         domain = None
-        for candidate in candidates:
-            if isinstance(candidate, str) and candidate.strip():
-                host = domain_from_url(candidate.rsplit("@", 1)[-1]) or candidate
-                domain = self.classifier.company_domain(host)
-                if domain:
-                    break
+        for candidate in event.domain_hints:
+            host = domain_from_url(candidate.rsplit("@", 1)[-1]) or candidate
+            domain = self.classifier.company_domain(host)
+            if domain:
+                break
         account_id = self.directory.find("domain", domain) if domain else None
         if account_id is None:
-            name = obj.get("name") or (name_from_domain(domain) if domain else customer)
+            name = event.name or (name_from_domain(domain) if domain else customer)
             keys = [("stripe", customer)] + ([("domain", domain)] if domain else [])
             self.directory.create(name=str(name), source="stripe", keys=keys)
         else:
             self.directory.add_key(account_id, "stripe", customer, "stripe")
         return None
 
-    def _subscription(self, kind: str, obj: dict[str, Any], at: datetime) -> str | None:
-        external = str(obj["id"])
-        account_id = self.directory.find("stripe", str(obj.get("customer")))
+    def _subscription(self, event: Subscription) -> str | None:
+        external = event.id
+        account_id = self.directory.find("stripe", event.customer)
         if account_id is None:
-            return f"unknown Stripe customer {obj.get('customer')!r} (no customer event yet)"
-        status = "canceled" if kind.endswith(".deleted") else str(obj.get("status", "active"))
-        mrr = 0 if status in ("canceled", "incomplete_expired") else _monthly_minor(obj)
-        items = path(obj, "items", "data") or []
-        first = as_obj(items[0]) if isinstance(items, list) and items else {}
-        price = as_obj(first.get("price"))
+            return f"unknown Stripe customer {event.customer!r} (no customer event yet)"
+        at = event.at or self.now
+        status = event.status
+        mrr = 0 if status in ("canceled", "incomplete_expired") else event.items_mrr_minor
         current = self.subscriptions.get(external)
         previous_mrr = int(current["mrr_minor"]) if current else 0
         row = {
             "id": current["id"] if current else new_id(), "account_id": account_id,
-            "external_id": external, "source": "stripe",
-            "plan": str(price.get("nickname") or price.get("id") or "unknown")[:128],
-            "status": status, "mrr_minor": mrr,
-            "currency": str(price.get("currency") or obj.get("currency") or "usd").upper(),
-            "quantity": int(first.get("quantity") or 1),
-            "started_at": _ts(obj.get("start_date")) or at,
-            "current_period_end": _ts(obj.get("current_period_end")),
-            "canceled_at": _ts(obj.get("canceled_at")) or (at if status == "canceled" else None),
+            "external_id": external, "source": "stripe", "plan": event.plan,
+            "status": status, "mrr_minor": mrr, "currency": event.currency,
+            "quantity": event.quantity, "started_at": event.started_at or at,
+            "current_period_end": event.current_period_end,
+            "canceled_at": event.canceled_at or (at if status == "canceled" else None),
             "created_at": current["created_at"] if current else self.now, "updated_at": self.now,
         }  # fmt: skip
         if current is None:
@@ -266,28 +331,26 @@ class _State:
             self.movements.append({
                 "id": new_id(), "account_id": account_id, "subscription_id": row["id"],
                 "kind": movement, "mrr_delta_minor": mrr - previous_mrr,
-                "currency": row["currency"], "occurred_at": at, "source_event": kind,
+                "currency": row["currency"], "occurred_at": at, "source_event": event.kind,
                 "created_at": self.now})  # fmt: skip
         return None
 
-    def _invoice(self, obj: dict[str, Any]) -> str | None:
-        external = str(obj["id"])
-        account_id = self.directory.find("stripe", str(obj.get("customer")))
+    def _invoice(self, event: Invoice) -> str | None:
+        external = event.id
+        account_id = self.directory.find("stripe", event.customer)
         if account_id is None:
-            return f"unknown Stripe customer {obj.get('customer')!r} (no customer event yet)"
-        subscription = self.subscriptions.get(str(obj.get("subscription")))
-        paid_at = _ts(path(obj, "status_transitions", "paid_at"))
+            return f"unknown Stripe customer {event.customer!r} (no customer event yet)"
+        subscription = self.subscriptions.get(event.subscription)
         current = self.invoices.get(external)
         row = {
             "id": current["id"] if current else new_id(), "account_id": account_id,
             "subscription_id": subscription["id"] if subscription else None,
             "external_id": external, "source": "stripe",
-            "amount_due_minor": int(obj.get("amount_due") or 0),
-            "amount_paid_minor": int(obj.get("amount_paid") or 0),
-            "currency": str(obj.get("currency") or "usd").upper(),
-            "status": str(obj.get("status") or "open")[:16],
-            "period_start": _ts(obj.get("period_start")), "period_end": _ts(obj.get("period_end")),
-            "paid_at": paid_at, "created_at": current["created_at"] if current else self.now,
+            "amount_due_minor": event.amount_due_minor,
+            "amount_paid_minor": event.amount_paid_minor,
+            "currency": event.currency, "status": event.status,
+            "period_start": event.period_start, "period_end": event.period_end,
+            "paid_at": event.paid_at, "created_at": current["created_at"] if current else self.now,
         }  # fmt: skip
         if current is None:
             self.new_invoices.add(external)
@@ -326,27 +389,3 @@ def _movement(
     if current == 0:
         return "churn"
     return "expansion" if current > previous else "contraction"
-
-
-def _monthly_minor(obj: dict[str, Any]) -> int:
-    """Monthly recurring revenue of a subscription object, in minor units."""
-    total = 0.0
-    items = path(obj, "items", "data")
-    for item in items if isinstance(items, list) else []:
-        price = path(item, "price")
-        if not isinstance(price, dict):
-            continue
-        recurring = as_obj(price.get("recurring"))
-        months = _MONTHS.get(str(recurring.get("interval", "month")), 1.0)
-        count = int(recurring.get("interval_count") or 1)
-        unit = int(price.get("unit_amount") or 0)
-        total += unit * int(item.get("quantity") or 1) / (months * count)
-    return round(total)
-
-
-def _ts(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
-
-
-def _created(payload: dict[str, Any], default: datetime) -> datetime:
-    return _ts(payload.get("created")) or default

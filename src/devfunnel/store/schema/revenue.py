@@ -15,6 +15,7 @@ from devfunnel.store.schema.columns import (
     ref,
     updated_at,
 )
+from devfunnel.vocabulary import SUBSCRIPTION_STATUSES
 
 subscriptions = sa.Table(
     "subscriptions", metadata,
@@ -34,8 +35,7 @@ subscriptions = sa.Table(
     created_at(),
     updated_at(),
     sa.UniqueConstraint("source", "external_id"),
-    one_of("status", ("trialing", "active", "past_due", "unpaid", "canceled", "incomplete",
-                      "incomplete_expired", "paused")),
+    one_of("status", SUBSCRIPTION_STATUSES),
 )  # fmt: skip
 
 invoices = sa.Table(

@@ -121,7 +121,9 @@ GITHUB: dict[str, Any] = {
                             "DEVFUNNEL_GITHUB_WEBHOOK_SECRET or webhooks.github_secret"}}}},
     },
     "description": "Verify `X-Hub-Signature-256` with `webhooks.github_secret`, then store "
-    "the delivery as an event; a redelivery (same `X-GitHub-Delivery`) is stored once.",
+    "the delivery as an event; a redelivery (same `X-GitHub-Delivery`) is stored once. A "
+    "delivery time (`starred_at`, ...) outside 1900-2199 in UTC, or not ISO-8601, is "
+    "refused with 422 naming the field.",
 }  # fmt: skip
 STRIPE: dict[str, Any] = {
     "openapi_extra": _json_body(
@@ -138,5 +140,7 @@ STRIPE: dict[str, Any] = {
                  "secret", 422: "type must be the Stripe event type, e.g. invoice.paid"}),
     },
     "description": "Verify `Stripe-Signature` (and its age) with `webhooks.stripe_secret`, "
-    "store the event, and let the worker turn it into subscriptions, invoices and MRR.",
+    "store the event, and let the worker turn it into subscriptions, invoices and MRR. An "
+    "event with a field the worker could not use (such as a non-numeric "
+    "`data.object.amount_due`) is refused with 422 naming the field.",
 }  # fmt: skip
