@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -154,6 +154,31 @@ def test_no_correction_when_disabled() -> None:
     event = track("m", timestamp=happened, sentAt=RECEIVED + 4 * HOUR)
 
     assert only(run(event, correct_clock_skew=False))["timestamp"] == happened
+
+
+def test_times_outside_the_years_every_path_accepts_are_rejected() -> None:
+    last = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+    first = datetime(1900, 1, 1, tzinfo=UTC)
+    prepared = run(
+        track("late", timestamp=datetime(9999, 12, 31, 23, 59, tzinfo=UTC)),
+        track("early", timestamp=datetime(1899, 12, 31, 23, 59, tzinfo=UTC)),
+        track("sent-late", sentAt=datetime(2200, 1, 1, tzinfo=UTC)),
+        track("edges", timestamp=last),
+        track("first", timestamp=first),
+        track("none"),
+        # Within the years, but the clock skew it shows moves the event past them.
+        track("skewed", timestamp=last, sentAt=RECEIVED - 24 * HOUR),
+    )
+    assert [(r.message_id, r.reason) for r in prepared.rejected] == [
+        ("late", "timestamp is not between the years 1900 and 2199 once corrected for clock skew"),
+        ("early", "timestamp is not between the years 1900 and 2199 once corrected for clock skew"),
+        ("sent-late", "sentAt is not between the years 1900 and 2199"),
+        (
+            "skewed",
+            "timestamp is not between the years 1900 and 2199 once corrected for clock skew",
+        ),
+    ]
+    assert [r["message_id"] for r in rows(prepared)] == ["edges", "first", "none"]
 
 
 def test_missing_timestamp_becomes_received_at() -> None:

@@ -24,6 +24,7 @@ from devfunnel.identity.keys import (
     normalise_id_column,
 )
 from devfunnel.ids import new_id
+from devfunnel.ingest.times import EARLIEST_US, LATEST_US, OUT_OF_RANGE
 from devfunnel.vocabulary import EVENT_TYPES
 
 TS = pa.timestamp("us", tz="UTC")
@@ -130,6 +131,17 @@ def prepare(
     has_identity = pc.or_(pc.is_valid(user_id), pc.is_valid(anonymous_id))
     has_identity = pc.or_(has_identity, pc.or_(pc.is_valid(email), pc.is_valid(github)))
 
+    received_scalar = pa.scalar(received.astimezone(UTC), TS)
+    timestamp = pc.coalesce(col("timestamp"), received_scalar)
+    if correct_clock_skew:
+        # Segment: timestamp = receivedAt - (sentAt - timestamp), when the client sent sentAt.
+        skew = pc.subtract(received_scalar, col("sentAt"))
+        corrected = pc.add(timestamp, skew)
+        # Only a client's own timestamp is skewed; a missing one is already our clock.
+        sent_both = pc.and_(pc.is_valid(col("sentAt")), pc.is_valid(col("timestamp")))
+        timestamp = pc.if_else(sent_both, corrected, timestamp)
+
+    skewed = " once corrected for clock skew" if correct_clock_skew else ""
     size = pc.add(pc.add(_len(col("properties")), _len(col("traits"))), _len(col("context")))
     checks: list[tuple[pa.ChunkedArray, str]] = [
         (pc.is_in(kind, pa.array(EVENT_TYPES)), "type must be one of " + ", ".join(EVENT_TYPES)),
@@ -152,6 +164,10 @@ def prepare(
         ),
         (pc.less_equal(size, max_event_bytes), f"event is larger than {max_event_bytes} bytes"),
         *_length_checks(col),
+        # Every path's time rule (ingest/times.py), on what is stored: a time past it is
+        # stored by DuckDB but read back as text, and stalls whatever reads it.
+        (_in_years(col("sentAt")), f"sentAt {OUT_OF_RANGE}"),
+        (_in_years(timestamp), f"timestamp {OUT_OF_RANGE}{skewed}"),
     ]
     ok = pa.chunked_array([pa.repeat(pa.scalar(True), n)], pa.bool_())
     rejected: list[Rejected] = []
@@ -167,16 +183,6 @@ def prepare(
     if reasons:
         ids = col("messageId")
         rejected = [Rejected(i, ids[i].as_py(), reasons[i]) for i in sorted(reasons)]
-
-    received_scalar = pa.scalar(received.astimezone(UTC), TS)
-    timestamp = pc.coalesce(col("timestamp"), received_scalar)
-    if correct_clock_skew:
-        # Segment: timestamp = receivedAt - (sentAt - timestamp), when the client sent sentAt.
-        skew = pc.subtract(received_scalar, col("sentAt"))
-        corrected = pc.add(timestamp, skew)
-        # Only a client's own timestamp is skewed; a missing one is already our clock.
-        sent_both = pc.and_(pc.is_valid(col("sentAt")), pc.is_valid(col("timestamp")))
-        timestamp = pc.if_else(sent_both, corrected, timestamp)
 
     page_like = pc.is_in(kind, pa.array(["page", "screen"]))
     event_name = pc.if_else(
@@ -294,6 +300,13 @@ def _trait_identities(
                     (data[k] for k in _GITHUB_TRAITS if isinstance(data.get(k), str)), None
                 )
     return pa.array(emails, pa.string()), pa.array(logins, pa.string())
+
+
+def _in_years(times: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where a time is missing or within the years every path accepts."""
+    us = pc.cast(times, pa.int64())
+    within = pc.and_(pc.greater_equal(us, EARLIEST_US), pc.less(us, LATEST_US))
+    return pc.or_kleene(pc.is_null(us), within)  # Kleene: missing OR anything is true
 
 
 def _len(column: pa.ChunkedArray) -> pa.ChunkedArray:
