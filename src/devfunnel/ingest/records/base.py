@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from devfunnel.identity.domains import DomainClassifier, domain_from_url
 from devfunnel.identity.keys import normalise_email
+from devfunnel.ingest.times import EARLIEST, LATEST, OUT_OF_RANGE
 from devfunnel.store.query import chunked
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.identity import account_keys, identities
@@ -40,6 +41,22 @@ class Record(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_the_years(cls, value: Any) -> Any:
+        # The time rule every intake path shares (ingest/times.py): 9999-12-31T23:59-05:00
+        # is year 10000 in UTC, which crashed the import converting it.
+        if isinstance(value, datetime):
+            try:
+                moment = as_utc(value)
+            except OverflowError:
+                raise ValueError(OUT_OF_RANGE) from None
+            if moment is not None and not EARLIEST <= moment < LATEST:
+                raise ValueError(OUT_OF_RANGE)
+        elif isinstance(value, date) and not EARLIEST.year <= value.year < LATEST.year:
+            raise ValueError(OUT_OF_RANGE)
+        return value
 
 
 @dataclass
