@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from devfunnel.store import Store
+from devfunnel.store.schema.identity import accounts
 from tests.cli.test_commands import invoke
 
 COMPANIES = """\
@@ -87,3 +91,48 @@ def test_bad_invocations_are_clean_errors(
         assert code == status, (argv, err)
         assert message in err, (argv, err)
         assert "Traceback" not in err
+
+
+def _accounts(url: str) -> int:
+    with Store(url) as store, store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one())
+
+
+def test_files_that_cannot_be_imported_are_refused_in_one_line_before_any_row(
+    capsys: pytest.CaptureFixture[str], store_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "trunc.csv").write_text('name,domain\nGood,good.io\n"Acme,acme2.io\n')
+    (tmp_path / "binary.csv").write_bytes(b"\x1b[31m\x07" + bytes(range(256)) * 4)
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "foo.csv").write_text("foo,bar\n1,2\n")
+    (tmp_path / "good.csv").write_text("name,domain\nGood,good.io\n,nameless.io\n")
+    cut = gzip.compress(b'{"type": "track", "event": "E", "userId": "u"}\n' * 5_000)
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut[: len(cut) // 2])
+    cases = [
+        (("accounts", "trunc.csv"), 65, "trunc.csv line 3: a quoted field"),
+        (("accounts", "binary.csv"), 65, "binary.csv is not a text file"),
+        (("accounts", "empty.jsonl"), 65, "empty.jsonl is empty"),
+        (("events", "empty.jsonl"), 65, "empty.jsonl is empty"),
+        (("accounts", "foo.csv"), 65, "no column is a field of accounts (its columns are foo"),
+        (("accounts", "good.csv", "--rejects", "/nonexistent/r.csv"), 66, "reject file"),
+        (("events", "cut.jsonl.gz"), 66, "cannot read cut.jsonl.gz: Compressed file ended"),
+    ]
+    for argv, status, message in cases:
+        code, out, err = invoke(capsys, "import", *argv, "--db", store_url)
+        assert code == status, (argv, out, err)
+        assert message in err, (argv, err)
+        assert "Aborted" not in out + err
+        assert all(ch.isprintable() for ch in (out + err).replace("\n", "")), (argv, out, err)
+    assert _accounts(store_url) == 0
+
+
+def test_utf16_exports_and_repeated_keys_are_read_and_every_row_counted(
+    capsys: pytest.CaptureFixture[str], store_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes("name,domain\nOne,dup.io\nTwo,dup.io\nTwo,dup.io\n".encode("utf-16"))
+    code, out, err = invoke(capsys, "import", "accounts", str(source), "--db", store_url)
+    assert code == 0, err
+    assert "rows read: 3, created: 1, updated: 1, unchanged: 1, rejected: 0" in out
+    assert "note:" not in out  # neither the encoding nor its columns needed a guess
+    assert _accounts(store_url) == 1

@@ -2,7 +2,11 @@
 
 Every kind takes the same options; the work is ``ingest.files.load.import_file``, which
 the API could call as well. Rows that fail are written to a reject file and the rest are
-loaded, so the exit code is 0 whenever the file was processed.
+loaded, so the exit code is 0 whenever the file was processed. A file that cannot be
+imported as a whole (not text, empty, cut short, no column that is a field, a reject file
+that cannot be written) is refused with the error tree's exit code (65 or 66) before any
+row is stored. Everything shown that comes from the file (column names, reasons) goes
+through ``printable``: a file's control characters never reach the terminal.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from devfunnel.errors import ValidationError
 from devfunnel.ingest.files.load import KINDS, import_file
 from devfunnel.ingest.files.mapping import parse_overrides
 from devfunnel.ingest.files.report import FileReport
+from devfunnel.ingest.files.text import printable
 
 
 class _Kinds(TyperGroup):
@@ -115,7 +120,7 @@ for _kind in KINDS:
 def _progress(kind: str, path: Path) -> Iterator[Callable[[int, int | None], None]]:
     """A progress bar for the rows of ``path``; shown on a terminal only."""
     bar = Progress(
-        TextColumn(f"Importing {escape(kind)} from {escape(path.name)}"),
+        TextColumn(f"Importing {escape(kind)} from {_shown(path.name)}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -132,12 +137,17 @@ def _progress(kind: str, path: Path) -> Iterator[Callable[[int, int | None], Non
         yield tick
 
 
+def _shown(text: str) -> str:
+    """``text`` from a file or the command line, safe to print: no markup, no controls."""
+    return escape(printable(text))
+
+
 def _summarise(report: FileReport) -> None:
     for notice in report.notices:
-        console.print(f"[yellow]note:[/] {escape(notice)}")
+        console.print(f"[yellow]note:[/] {_shown(notice)}")
     crm = f" ({report.crm} columns)" if report.crm and report.crm != "crm" else ""
     what = "Dry run, nothing was written: would import" if report.dry_run else "Imported"
-    console.print(f"{what} {report.kind} from {escape(str(report.path))}{crm}.")
+    console.print(f"{what} {report.kind} from {_shown(str(report.path))}{crm}.")
     figures: list[tuple[str, Any]] = [("rows read", report.rows)]
     if report.kind == "events":
         figures += [("loaded", report.created), ("duplicates", report.duplicates)]
@@ -150,9 +160,9 @@ def _summarise(report: FileReport) -> None:
     figures.append(("rejected", len(report.rejects)))
     console.print(", ".join(f"{name}: {value:,}" for name, value in figures))
     if report.rejects_path is not None:
-        console.print(f"Rejected rows, with line and reason: {escape(str(report.rejects_path))}")
+        console.print(f"Rejected rows, with line and reason: {_shown(str(report.rejects_path))}")
     elif report.rejects:
         for reject in report.rejects[:20]:
-            console.print(f"  line {reject.line}: {escape(reject.reason)}")
+            console.print(f"  line {reject.line}: {_shown(reject.reason)}")
         if len(report.rejects) > 20:
             console.print(f"  ... and {len(report.rejects) - 20} more (pass --rejects PATH)")

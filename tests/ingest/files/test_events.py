@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
-from devfunnel.errors import StoreError
+from devfunnel.errors import NotFound, StoreError, ValidationError
+from devfunnel.ingest.files import stream
 from devfunnel.ingest.files.events import import_events
 from devfunnel.ingest.files.load import import_file
 from devfunnel.store import Store
@@ -236,3 +238,73 @@ def test_rejects_keep_their_line_numbers_whatever_the_chunk_size(
     assert "ISO-8601" in report.rejects[3].reason
     assert "userId or anonymousId" in report.rejects[4].reason
     assert sorted(r["message_id"] for r in stored(store)) == [f"m{n}" for n in range(8)]
+
+
+def _many(count: int) -> str:
+    return "".join(
+        line(type="track", event="E", userId=f"u{n}", messageId=f"m{n}") + "\n"
+        for n in range(count)
+    )
+
+
+def test_a_gzip_file_cut_short_is_refused_before_anything_is_stored(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    whole = gzip.compress(_many(3_000).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(NotFound, match=r"cannot read .*cut\.jsonl\.gz: Compressed file ended"):
+        import_file(store, settings, "events", path)
+    assert stored(store) == []
+
+
+def test_a_read_error_part_way_says_how_many_events_were_stored(
+    store: Store, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file that changes under the import (the check up front found it whole): the
+    # chunks before the error are committed, and the message says how many, because
+    # importing the file again skips them by messageId.
+    whole = gzip.compress(_many(3_000).encode())
+    path = tmp_path / "changing.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    monkeypatch.setattr(stream, "_check_whole", lambda path: None)
+    with pytest.raises(NotFound, match="Compressed file ended") as caught:
+        import_events(store, settings, path, chunk_rows=100)
+    saved = len(stored(store))
+    assert saved > 0
+    assert f"{saved:,} events were stored before it stopped" in caught.value.detail
+    assert "skips them" in caught.value.detail
+
+
+def test_utf16_files_are_read_with_their_line_numbers(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "powershell.jsonl"
+    text = "\r\n".join([GOOD[0], "{broken", GOOD[1], ""])
+    path.write_bytes(text.encode("utf-16"))  # what PowerShell 5's > writes
+    report = import_file(store, settings, "events", path)
+    assert (report.rows, report.created) == (3, 2)
+    assert [(r.line, r.original) for r in report.rejects] == [(2, "{broken")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty: there is nothing to import"),
+        (b"\n \n\n", "is empty: there is nothing to import"),
+        (bytes(range(256)) * 8, "is not a text file"),
+        (b"lorem ipsum\n" * 50, "no line is a Segment message"),
+        (b'{"domain": "a.io"}\n[1]\n', "no line is a Segment message"),
+    ],
+    ids=["empty", "blank", "binary", "junk", "not-messages"],
+)
+def test_a_file_that_is_no_events_file_is_refused_and_nothing_stored(
+    store: Store, settings: Settings, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(ValidationError, match=message) as caught:
+        import_file(store, settings, "events", path)
+    assert caught.value.detail.isprintable()
+    assert stored(store) == []
+    assert not (tmp_path / "x.rejects.jsonl").exists()

@@ -11,7 +11,7 @@ from devfunnel.ingest.files import values
 from devfunnel.ingest.files.formats import check_readable, detect_format, read_rows
 from devfunnel.ingest.files.mapping import build_map, detect_crm, parse_overrides
 from devfunnel.ingest.files.records import RECORD_KINDS
-from devfunnel.ingest.files.rejects import default_path
+from devfunnel.ingest.files.rejects import check_writable, default_path
 
 ACCOUNT_FIELDS = RECORD_KINDS["accounts"].fields
 
@@ -27,6 +27,58 @@ def test_csv_rows_keep_their_real_line_numbers(tmp_path: Path) -> None:
     assert bad.line == 6
     assert "3 cells" in bad.reason
     assert bad.original == {"Name": "C", "Note": "1", "column 3": "extra"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('name,domain\n"Acme,acme2.io\n', 2),  # the row's only quote is never closed
+        ('name,domain\nA,a.io\n\nB,"b.io\nC,c.io\n', 4),  # ... and swallows the rest
+        ('name,"domain\nA,a.io\n', 1),  # a header cut inside a quote
+    ],
+)
+def test_a_csv_file_that_ends_inside_a_quoted_field_is_refused_naming_the_line(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    path = tmp_path / "trunc.csv"
+    path.write_text(text)
+    closed = rf"trunc\.csv line {line}: a quoted field .* never closed"
+    with pytest.raises(ValidationError, match=closed):
+        read_rows(path, "csv")
+
+
+def test_closed_quotes_and_stray_quotes_are_read_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text('name,note\nA,"two\nlines"\nB,"said ""hi"""\nC,5" screen\nD,"ab"c\n')
+    rows = read_rows(path, "csv")
+    assert [r.values["note"] for r in rows.rows] == ["two\nlines", 'said "hi"', '5" screen', "abc"]
+
+
+def test_a_quote_that_swallows_a_large_file_names_the_row_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("name,domain\n" + "A,a.io\n" * 3 + '"B,b.io\n' + "C,c.io\n" * 30_000)
+    with pytest.raises(ValidationError, match=r"big\.csv line 5: .*never closed"):
+        read_rows(path, "csv")
+
+
+def test_a_reject_file_that_cannot_be_written_is_refused_before_any_import(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text("name\nA\n")
+    with pytest.raises(NotFound, match=r"cannot write the reject file .*missing"):
+        check_writable(tmp_path / "missing" / "r.csv", source)
+    with pytest.raises(NotFound, match="cannot write the reject file"):
+        check_writable(tmp_path, source)  # a directory
+    with pytest.raises(ValidationError, match="is the file being imported"):
+        check_writable(source, source)
+    fresh = tmp_path / "r.csv"
+    check_writable(fresh, source)
+    assert not fresh.exists()  # the check leaves nothing behind
+    kept = tmp_path / "old.rejects.csv"
+    kept.write_text("line,reason\n")
+    check_writable(kept, source)
+    assert kept.read_text() == "line,reason\n"
 
 
 def test_non_utf8_exports_are_read_with_a_notice(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from devfunnel.config import Settings
+from devfunnel.errors import NotFound, ValidationError
 from devfunnel.ingest.files.load import import_file
+from devfunnel.ingest.files.records import import_records
 from devfunnel.store import Store
 from devfunnel.store.schema.admin import users
 from devfunnel.store.schema.events import events
@@ -126,3 +128,83 @@ def test_hubspot_contacts_enter_as_identify_events_from_jsonl(
     )
     assert event["traits"]["crmAccount"] == "hubspot:101"
     assert (event["traits"]["title"], event["traits"]["country"]) == ("CTO", "CA")
+
+
+def count(store: Store, table: sa.Table) -> int:
+    with store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "has"),
+    [
+        ("foo.csv", "foo,bar\n1,2\n3,4\n", "its columns are foo, bar"),
+        ("junk.csv", "lorem ipsum dolor\nsit amet\n" * 500, "its columns are lorem ipsum dolor"),
+        ("junk.jsonl", "lorem ipsum\n" * 500, "no line is a JSON object"),
+        ("other.jsonl", '{"foo": 1}\n{"bar": 2}\n', "its columns are foo, bar"),
+    ],
+)
+def test_a_file_with_no_column_that_is_a_field_is_refused_once(
+    store: Store, settings: Settings, tmp_path: Path, name: str, text: str, has: str
+) -> None:
+    path = write(tmp_path / name, text)
+    with pytest.raises(ValidationError, match="no column is a field of accounts") as caught:
+        import_file(store, settings, "accounts", path)
+    assert has in caught.value.detail
+    assert "expected columns such as" in caught.value.detail
+    assert "name" in caught.value.detail.rpartition("expected")[2]
+    assert not (tmp_path / name.replace(".", ".rejects.", 1)).exists()
+    assert count(store, accounts) == 0
+
+
+REPEATS = {
+    "accounts": "name,domain\nOne,dup.io\nTwo,https://www.dup.io/x\nTwo,dup.io\nOther,o.io\n",
+    "opportunities": "external_id,name,account_domain,stage,amount\n"
+    "o1,Deal,dup.io,discovery,100\no1,Deal,dup.io,negotiation,200\n"
+    "o1,Deal,dup.io,negotiation,200\no2,Other,dup.io,discovery,5\n",
+    "leads": "external_id,email,status\nl1,a@dup.io,new\nl1,a@dup.io,working\n"
+    "l1,a@dup.io,working\nl2,b@dup.io,new\n",
+    "github-orgs": '{"login": "dup", "name": "A"}\n{"login": "Dup", "name": "B"}\n'
+    '{"login": "dup", "name": "B"}\n{"login": "other"}\n',
+}
+
+
+@pytest.mark.parametrize("kind", list(REPEATS))
+@pytest.mark.parametrize("chunk_rows", [1, 5_000])
+def test_rows_repeating_a_key_update_the_earlier_row_and_are_all_counted(
+    store: Store, settings: Settings, tmp_path: Path, kind: str, chunk_rows: int
+) -> None:
+    # Four rows: the second and third name the record the first created (the second
+    # changes it, the third repeats the second), the fourth is another record. Whether
+    # the repeat is in the same chunk or a later one, each row is counted once.
+    if kind == "opportunities":
+        write(tmp_path / "a.csv", "name,domain\nDup,dup.io\n")
+        import_file(store, settings, "accounts", tmp_path / "a.csv")
+    ext = "jsonl" if kind == "github-orgs" else "csv"
+    path = write(tmp_path / f"{kind}.{ext}", REPEATS[kind])
+    preview, _ = import_records(
+        store, settings, kind, path, ext, dry_run=True, chunk_rows=chunk_rows
+    )
+    report, _ = import_records(store, settings, kind, path, ext, chunk_rows=chunk_rows)
+    for counted in (preview, report):
+        assert (counted.rows, counted.rejects) == (4, [])
+        assert (counted.created, counted.updated, counted.unchanged) == (2, 1, 1)
+    if kind == "accounts":
+        with store.read() as conn:
+            names = dict(conn.execute(sa.select(accounts.c.domain, accounts.c.name)).all())
+        assert names["dup.io"] == "Two"  # the last row of the key wins
+    if kind == "opportunities":
+        with store.read() as conn:
+            [deal] = conn.execute(
+                sa.select(opportunities).where(opportunities.c.name == "Deal")
+            ).all()
+        assert (deal.stage, deal.amount_minor) == ("negotiation", 20_000)
+
+
+def test_a_reject_file_that_cannot_be_written_stops_the_import_before_any_row(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.csv", "name,domain\nGood,good.io\n,nameless.io\n")
+    with pytest.raises(NotFound, match="cannot write the reject file"):
+        import_file(store, settings, "accounts", path, rejects=tmp_path / "no" / "r.csv")
+    assert count(store, accounts) == 0

@@ -7,11 +7,15 @@ per-line Python would cap the rate far below what the store can take. Events go 
 source ``import:<file name>``, so re-importing a file stores nothing twice; a line
 without ``messageId`` gets one derived from its content for the same reason.
 
-Problems never fail the file. The reader yields one row per non-blank line, all-null for a
-line it cannot parse, so bad rows are known by position; the lines behind them (and their
-exact reasons) are looked up only when there are rejects. When the reader gives up
-altogether (an object split over lines, a byte-order mark), the lines not yet imported
-are checked one by one, the good ones copied to a clean file, and the import goes on.
+Problems of single lines never fail the file. The reader yields one row per non-blank
+line, all-null for a line it cannot parse, so bad rows are known by position; the lines
+behind them (and their exact reasons) are looked up only when there are rejects. When the
+reader gives up altogether (an object split over lines, a byte-order mark), the lines not
+yet imported are checked one by one, the good ones copied to a clean file, and the import
+goes on. The file as a whole is refused when it is no events file: not text, a gzip file
+cut short (``stream.py`` checks both before anything is stored), empty, or without a
+single Segment message in it. A read error part way (the file changing under the import)
+says how many events the chunks before it stored.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ import sqlalchemy as sa
 from devfunnel.config import Settings
 from devfunnel.errors import ValidationError
 from devfunnel.ingest.append import append_events
-from devfunnel.ingest.files.formats import open_binary
+from devfunnel.ingest.files.formats import cannot_read, empty, open_binary
 from devfunnel.ingest.files.report import FileReport, Progress, Reject, no_progress
 from devfunnel.ingest.files.seen import SeenIds
+from devfunnel.ingest.files.stream import READ_ERRORS, utf8_events
+from devfunnel.ingest.files.text import printable
 from devfunnel.ingest.prepare import SEGMENT_FIELDS, Prepared, as_checked_json, prepare
 from devfunnel.store import Store
 from devfunnel.store.backends.duckdb import ROW_GROUP_ROWS
@@ -71,6 +77,8 @@ class _Tally:
     #: Non-blank lines dealt with so far, and how many of them the first pass read.
     rows: int = 0
     first_pass_rows: int = 0
+    #: Lines that are no Segment message at all (not JSON, not an object, no Segment field).
+    not_messages: int = 0
     inserted: int = 0
     duplicates: int = 0
     #: Rejects of the first pass by row position, of the fallback pass by line number.
@@ -90,37 +98,82 @@ def import_events(
     """Load the events in ``path``; a dry run loads them in a transaction it rolls back,
     so its counts (including duplicates of what is stored) are exact."""
     report = FileReport("events", path, "jsonl", dry_run=dry_run)
-    source = f"import:{path.name}"[:128]
     tally = _Tally()
-    total = _estimate_rows(path)
     with ExitStack() as stack:
-        conn = stack.enter_context(_rolled_back(store)) if dry_run else None
-        parser = duckdb.connect(":memory:")
-        stack.callback(parser.close)
-        parser.execute("SET TimeZone = 'UTC'")
-        # Half the cores (one of two): the store appends on the others meanwhile. On
-        # both of two cores the parse took 2.6-2.8 s of CPU per million events instead of
-        # 1.6 on one, and the difference came out of the append's share.
-        parser.execute(f"SET threads = {_parser_threads()}")
-        load = _Loader(store, settings, source, conn, tally, progress, total)
-        stack.callback(load.close)
+        readable = stack.enter_context(utf8_events(path))
         try:
-            if _starts_with_bom(path):
-                raise _ReaderGaveUp
-            load.run(read_batches(parser, path, chunk_rows), line_map=None)
-        except (duckdb.Error, _ReaderGaveUp):
-            clean = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "clean.jsonl"
-            limit = max(1024 * 1024, 4 * settings.ingest.max_event_bytes)
-            line_map = _clean_copy(path, clean, tally, skip=tally.first_pass_rows, max_line=limit)
-            try:
-                load.run(read_batches(parser, clean, chunk_rows), line_map=line_map)
-            except duckdb.Error as exc:
-                raise ValidationError(f"cannot read {path.name}: {exc}") from None
+            _load(store, settings, path, readable, stack, tally, dry_run, progress, chunk_rows)
+            report.rejects = _rejects(readable, tally)
+        except READ_ERRORS as exc:
+            raise cannot_read(path, exc, then=_stored_before(tally, dry_run)) from None
+    if tally.rows == 0:
+        raise empty(path)
+    if tally.not_messages == tally.rows:
+        raise _no_messages(path, report.rejects)
     report.rows = tally.rows
     report.created, report.duplicates = tally.inserted, tally.duplicates
-    report.rejects = _rejects(path, tally)
     progress(tally.rows, tally.rows)
     return report
+
+
+def _load(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    readable: Path,
+    stack: ExitStack,
+    tally: _Tally,
+    dry_run: bool,
+    progress: Progress,
+    chunk_rows: int,
+) -> None:
+    """Read ``readable`` (``path`` or its UTF-8 copy) and store its events as ``path``'s."""
+    source = f"import:{path.name}"[:128]
+    total = _estimate_rows(readable)
+    conn = stack.enter_context(_rolled_back(store)) if dry_run else None
+    parser = duckdb.connect(":memory:")
+    stack.callback(parser.close)
+    parser.execute("SET TimeZone = 'UTC'")
+    # Half the cores (one of two): the store appends on the others meanwhile. On
+    # both of two cores the parse took 2.6-2.8 s of CPU per million events instead of
+    # 1.6 on one, and the difference came out of the append's share.
+    parser.execute(f"SET threads = {_parser_threads()}")
+    load = _Loader(store, settings, source, conn, tally, progress, total)
+    stack.callback(load.close)
+    try:
+        if _starts_with_bom(readable):
+            raise _ReaderGaveUp
+        load.run(read_batches(parser, readable, chunk_rows), line_map=None)
+    except (duckdb.Error, _ReaderGaveUp):
+        clean = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "clean.jsonl"
+        limit = max(1024 * 1024, 4 * settings.ingest.max_event_bytes)
+        line_map = _clean_copy(readable, clean, tally, skip=tally.first_pass_rows, max_line=limit)
+        try:
+            load.run(read_batches(parser, clean, chunk_rows), line_map=line_map)
+        except duckdb.Error as exc:
+            raise ValidationError(f"cannot read {printable(path.name)}: {exc}") from None
+
+
+def _stored_before(tally: _Tally, dry_run: bool) -> str:
+    """What a read error mid-file left behind: chunks commit as they go, and importing
+    the file again skips what they stored (same source, same messageId)."""
+    if dry_run or not tally.inserted:
+        return "; nothing was imported"
+    return (
+        f"; {tally.inserted:,} events were stored before it stopped (importing the file "
+        "again skips them: they are known by messageId)"
+    )
+
+
+def _no_messages(path: Path, rejects: list[Reject]) -> ValidationError:
+    """A file none of whose lines is a Segment message (not JSON Lines, or another kind's
+    objects) is refused once rather than rejected line by line; nothing of it is stored."""
+    first = min(rejects, key=lambda r: r.line)
+    return ValidationError(
+        f"{printable(path.name)}: no line is a Segment message (a JSON object with "
+        f"{', '.join(list(SEGMENT_FIELDS)[:8])}, ...); line {first.line}: "
+        f"{printable(first.reason)}"
+    )
 
 
 class _ReaderGaveUp(Exception):
@@ -162,6 +215,7 @@ class _Loader:
         try:
             for chunk in preparing:
                 self._store(chunk)
+                self.tally.not_messages += sum(why == _UNREADABLE for _, why in chunk.rejects)
                 if line_map is None:
                     first = self.tally.first_pass_rows
                     self.tally.by_index += [(first + i, why) for i, why in chunk.rejects]
@@ -410,6 +464,7 @@ def _clean_copy(path: Path, target: Path, tally: _Tally, *, skip: int, max_line:
             reason = _unreadable_reason(raw, default="")
             if reason:
                 tally.by_line.append((number, reason))
+                tally.not_messages += 1
                 continue
             out.write(raw.rstrip(b"\r\n") + b"\n")
             line_map.append(number)

@@ -1,9 +1,9 @@
 """Reading CSV and JSON Lines files into rows that keep their real line numbers.
 
 Record files (accounts, people, deals) are CRM exports of modest size, so they are decoded
-whole: an encoding problem is found before anything is written, and CRM exports that are
-not UTF-8 (Salesforce offers ISO-8859-1, Excel saves Windows-1252) are still read, with a
-notice. Events files are read by ``events.py`` with a columnar reader instead.
+whole (``text.py`` says how): an encoding problem, a file that is not text or a CSV file
+cut short inside a quoted field is found before anything is written. Events files are read
+by ``events.py`` with a columnar reader instead.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -20,6 +21,7 @@ import orjson
 
 from devfunnel.errors import NotFound, ValidationError
 from devfunnel.ingest.files.report import Reject
+from devfunnel.ingest.files.text import decode, printable
 
 Format = Literal["csv", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -82,28 +84,32 @@ def open_binary(path: Path) -> BinaryIO:
 
 
 def read_text(path: Path, notices: list[str]) -> str:
-    """The whole file as text: UTF-8 (with or without BOM), else Windows-1252/Latin-1."""
+    """The whole file as text (see ``text.decode``); a file that cannot be read, such as a
+    truncated gzip file, is :class:`NotFound` as the CLI's other unreadable inputs are."""
     try:
         with open_binary(path) as handle:
             data = handle.read()
-    except (OSError, EOFError) as exc:
-        raise NotFound(f"cannot read {path}: {exc}", path=str(path)) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-    try:
-        text, encoding = data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        text, encoding = data.decode("latin-1"), "Latin-1"  # decodes any bytes
-    notices.append(f"{path.name} is not UTF-8 (first at line {line}); read it as {encoding}")
-    return text
+    except (OSError, EOFError, zlib.error) as exc:
+        raise cannot_read(path, exc) from None
+    return decode(data, path.name, notices)
+
+
+def cannot_read(path: Path, exc: BaseException, *, then: str = "") -> NotFound:
+    """The error for a file whose bytes stop being readable (``then`` says what it left)."""
+    return NotFound(f"cannot read {printable(str(path))}: {exc}{then}", path=str(path))
+
+
+def empty(path: Path) -> ValidationError:
+    """The error for a file with nothing in it but blank lines, whatever its format."""
+    return ValidationError(f"{printable(path.name)} is empty: there is nothing to import")
 
 
 def read_rows(path: Path, fmt: Format) -> Rows:
-    """All rows of a record file."""
+    """All rows of a record file; an empty file is refused."""
     notices: list[str] = []
     text = read_text(path, notices)
+    if not text.strip():
+        raise empty(path)
     rows = _csv_rows(text, path) if fmt == "csv" else _jsonl_rows(text)
     rows.notices[:0] = notices
     return rows
@@ -116,7 +122,7 @@ def _csv_rows(text: str, path: Path) -> Rows:
     header: list[str] | None = None
     rows: list[SourceRow] = []
     unreadable: list[Reject] = []
-    previous = 0
+    previous = line = 0
     try:
         for cells in reader:
             line, previous = previous + 1, reader.line_num
@@ -132,11 +138,37 @@ def _csv_rows(text: str, path: Path) -> Rows:
                 continue
             rows.append(SourceRow(line, dict(zip(header, cells, strict=False))))
     except csv.Error as exc:
-        raise ValidationError(f"{path.name} line {reader.line_num}: not valid CSV: {exc}") from None
+        # A field over the size limit is nearly always a quote that is never closed.
+        hint = " (a quoted field that is never closed?)" if "field limit" in str(exc) else ""
+        raise ValidationError(
+            f"{printable(path.name)} line {previous + 1}: not valid CSV: {exc}{hint}"
+        ) from None
     if header is None:
-        raise ValidationError(f"{path.name} is empty: a CSV file needs a header row")
+        raise empty(path)
+    if _ends_in_open_quote(text, line, delimiter):
+        raise ValidationError(
+            f"{printable(path.name)} line {line}: a quoted field in the row that starts on "
+            "this line is never closed; the file ends inside it (is it cut short?). "
+            "Nothing was imported"
+        )
     notices = [] if delimiter == "," else [f"{path.name} is separated by {delimiter!r}"]
     return Rows(header, rows, unreadable, notices)
+
+
+def _ends_in_open_quote(text: str, last_row: int, delimiter: str) -> bool:
+    """Whether the file ends inside a quoted field of its last row (starting on line
+    ``last_row``). The lenient reader above takes the rest of the file as that field, as
+    spreadsheets do with a stray quote; strict mode reads the row again only to tell a
+    truncated file, which it reports as an unexpected end of data."""
+    rest = io.StringIO(text, newline="")
+    for _ in range(last_row - 1):
+        rest.readline()
+    try:
+        for _ in csv.reader(rest, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return str(exc) == "unexpected end of data"
+    return False
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from devfunnel.errors import ValidationError
 from devfunnel.ingest.files.events import import_events
 from devfunnel.ingest.files.formats import check_readable, detect_format
 from devfunnel.ingest.files.records import RECORD_KINDS, import_records
-from devfunnel.ingest.files.rejects import default_path, write_rejects
+from devfunnel.ingest.files.rejects import check_writable, default_path, write_rejects
 from devfunnel.ingest.files.report import FileReport, Progress, no_progress
 from devfunnel.store import Store
 
@@ -44,6 +44,9 @@ def import_file(
         raise ValidationError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     check_readable(path)
     chosen = detect_format(path, fmt)
+    target = rejects or (None if dry_run else default_path(path, chosen))
+    if target is not None:
+        check_writable(target, path)
     columns: list[str] = []
     if kind == "events":
         if chosen != "jsonl":
@@ -63,7 +66,6 @@ def import_file(
             overrides=overrides,
             progress=progress,
         )
-    target = rejects or (None if dry_run else default_path(path, chosen))
     if report.rejects and target is not None:
         report.rejects_path = write_rejects(target, chosen, report.rejects, columns)
     return report

@@ -12,6 +12,7 @@ from typing import Any
 
 from devfunnel.errors import ValidationError
 from devfunnel.ingest.files.columns import PERCENT_COLUMNS, SIGNATURES, VOCABULARIES, norm
+from devfunnel.ingest.files.text import printable
 
 CRMS = ("hubspot", "salesforce", "crm")
 
@@ -76,7 +77,7 @@ def build_map(
         if norm(column) not in known:
             raise ValidationError(
                 f"--map names column {column!r}, which the file does not have; its columns "
-                f"are: {', '.join(columns)}"
+                f"are: {', '.join(printable(c) for c in columns)}"
             )
         if target not in fields:
             raise ValidationError(

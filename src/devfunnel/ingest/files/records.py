@@ -22,10 +22,12 @@ from pydantic import BaseModel
 
 from devfunnel.admin.users import UserRecord, import_users
 from devfunnel.config import Settings
+from devfunnel.errors import ValidationError
 from devfunnel.ingest.files import values as v
 from devfunnel.ingest.files.formats import Format, read_rows
 from devfunnel.ingest.files.mapping import ColumnMap, build_map
 from devfunnel.ingest.files.report import FileReport, Progress, Reject, no_progress
+from devfunnel.ingest.files.text import printable
 from devfunnel.ingest.records.accounts import AccountRecord, import_accounts
 from devfunnel.ingest.records.base import ImportResult
 from devfunnel.ingest.records.contacts import ContactRecord, import_contacts
@@ -107,6 +109,8 @@ def import_records(
     spec = RECORD_KINDS[kind]
     read = read_rows(path, fmt)
     columns = build_map(kind, read.columns, spec.fields, crm=crm, overrides=overrides or {})
+    if not columns.sources:
+        raise _nothing_maps(path, kind, read.columns, spec.fields)
     report = FileReport(kind, path, fmt, dry_run=dry_run, crm=columns.crm, notices=read.notices)
     report.rows = len(read.rows) + len(read.unreadable)
     report.rejects += read.unreadable
@@ -134,6 +138,18 @@ def import_records(
         done += len(part)
         progress(done, len(mapped))
     return report, read.columns
+
+
+def _nothing_maps(path: Path, kind: str, found: list[str], fields: set[str]) -> ValidationError:
+    """A file none of whose columns is a field: every row would be refused for the same
+    reason, so the file is refused once, saying what it has and what was expected."""
+    shown = ", ".join(printable(c[:40]) for c in found[:12]) + (" ..." if len(found) > 12 else "")
+    has = f"its columns are {shown}" if found else "no line is a JSON object"
+    return ValidationError(
+        f"{printable(path.name)}: no column is a field of {kind} ({has}); expected columns "
+        f"such as {', '.join(sorted(fields))}, or their HubSpot or Salesforce names "
+        "(--map COLUMN=field maps any other)"
+    )
 
 
 class _Converter:

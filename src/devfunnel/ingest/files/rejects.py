@@ -15,9 +15,10 @@ from pathlib import Path
 
 import orjson
 
-from devfunnel.errors import NotFound
+from devfunnel.errors import NotFound, ValidationError
 from devfunnel.ingest.files.formats import Format
 from devfunnel.ingest.files.report import Reject
+from devfunnel.ingest.files.text import printable
 
 
 def default_path(path: Path, fmt: Format) -> Path:
@@ -26,6 +27,26 @@ def default_path(path: Path, fmt: Format) -> Path:
     stem, dot, ext = name.rpartition(".")
     base = stem if dot else name
     return path.with_name(f"{base}.rejects.{ext if dot else fmt}")
+
+
+def check_writable(target: Path, source: Path) -> None:
+    """Refuse a reject file that cannot be written before anything is imported: found out
+    afterwards, the good rows would be stored and the refused ones nowhere. Opening it to
+    append is the one sure test (permissions, a missing folder, a read-only disk); a file
+    this creates is removed again, so an import without rejects leaves none."""
+    if target.exists() and source.exists() and target.samefile(source):
+        raise ValidationError(
+            f"the reject file {printable(str(target))} is the file being imported; "
+            "pass another --rejects PATH"
+        )
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    if not existed:
+        target.unlink(missing_ok=True)
 
 
 def write_rejects(
@@ -42,8 +63,17 @@ def write_rejects(
                     record = {"line": reject.line, "reason": reject.reason, "row": reject.original}
                     out.write(orjson.dumps(record, default=str) + b"\n")
     except OSError as exc:
-        raise NotFound(f"cannot write the reject file {target}: {exc}", path=str(target)) from None
+        raise _cannot_write(target, exc) from None
     return target
+
+
+def _cannot_write(target: Path, exc: OSError) -> NotFound:
+    reason = exc.strerror or str(exc)
+    return NotFound(
+        f"cannot write the reject file {printable(str(target))}: {reason} "
+        "(--rejects PATH names another)",
+        path=str(target),
+    )
 
 
 def _write_csv(target: Path, rejects: Sequence[Reject], columns: Sequence[str]) -> None:

@@ -2,7 +2,9 @@
 
 A record matches an existing account by its CRM id first, then by its company domain;
 otherwise a new account is created. CRM firmographics overwrite what the resolver guessed
-(a name derived from a domain, say), and only values the record gives are changed.
+(a name derived from a domain, say), and only values the record gives are changed. Rows
+apply in order, so a later row naming the same account (by an earlier row's domain, say)
+updates what the earlier one created, and is counted as updated or unchanged.
 """
 
 from __future__ import annotations
@@ -140,12 +142,14 @@ def import_accounts(
                 }
                 result.created += 1
             else:
+                # Rows apply in file order: one naming an account an earlier row created
+                # updates it like any stored account, and is counted so.
                 before = created.get(account_id) or changed.get(account_id) or current[account_id]
                 after = {**before, **values}
                 if after != before:
                     target = created if account_id in created else changed
                     target[account_id] = after
-                    result.updated += account_id not in created
+                    result.updated += 1
                 else:
                     result.unchanged += 1
             for key in keys:

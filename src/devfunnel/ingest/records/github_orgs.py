@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import Field
 
 from devfunnel.config import Settings
@@ -25,13 +26,15 @@ from devfunnel.ingest.records.base import (
     Record,
     api_fields,
     as_utc,
-    lookup,
     to_arrow,
     validate_rows,
 )
 from devfunnel.store import Store
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.identity import github_orgs
 
+#: The columns an import sets (besides its times), compared to tell an update.
+_COLUMNS = ("login", "github_id", "name", "website", "domain", "profile_updated_at")
 #: Websites that are somebody's page on a shared host, not a company's own domain.
 _HOSTS = frozenset(
     {"github.com", "gitlab.com", "medium.com", "linkedin.com", "twitter.com", "x.com",
@@ -78,23 +81,36 @@ def import_github_orgs(
         return result
     classifier = DomainClassifier(settings.identity.extra_free_mail_domains)
     now = datetime.now(UTC)
-    latest: dict[str, dict[str, Any]] = {}
-    for _, rec in records:  # the last row of a login wins, as a later fetch would
-        login = rec.login.lstrip("@").lower()
-        latest[login] = {
-            "login": login,
-            "github_id": rec.id,
-            "name": rec.name,
-            "website": rec.blog,
-            "domain": org_domain(rec, classifier),
-            "profile_updated_at": as_utc(rec.updated_at),
-            "updated_at": now,
-        }
+    given: list[dict[str, Any]] = []
+    for _, rec in records:
+        given.append(
+            {
+                "login": rec.login.lstrip("@").lower(),
+                "github_id": rec.id,
+                "name": rec.name,
+                "website": rec.blog,
+                "domain": org_domain(rec, classifier),
+                "profile_updated_at": as_utc(rec.updated_at),
+            }
+        )
     with store.transaction() as conn:
-        existing = lookup(conn, github_orgs, "login", latest, value_column="login")
-        inserts = [{**row, "created_at": now} for k, row in latest.items() if k not in existing]
-        updates = [row for k, row in latest.items() if k in existing]
-        result.created, result.updated = len(inserts), len(updates)
+        stored = _stored(conn, {row["login"] for row in given})
+        # Rows apply in order, as later fetches would: the last row of a login wins, and
+        # each is counted by what it changes (a repeat that changes nothing is unchanged).
+        latest: dict[str, dict[str, Any]] = dict(stored)
+        for row in given:
+            before = latest.get(row["login"])
+            if before is None:
+                result.created += 1
+            elif before == row:
+                result.unchanged += 1
+            else:
+                result.updated += 1
+            latest[row["login"]] = row
+        inserts = [{**r, "created_at": now, "updated_at": now}
+                   for k, r in latest.items() if k not in stored]  # fmt: skip
+        updates = [{**r, "updated_at": now}
+                   for k, r in latest.items() if k in stored and r != stored[k]]  # fmt: skip
         if dry_run:
             return result
         if inserts:
@@ -104,3 +120,13 @@ def import_github_orgs(
         # People who named these organisations before they were known are placed now.
         place_stating_people(store, conn, settings, now)
     return result
+
+
+def _stored(conn: sa.Connection, logins: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored organisations among ``logins``, with the columns an import sets."""
+    columns = [github_orgs.c[name] for name in _COLUMNS]
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunked(sorted(logins)):
+        for row in conn.execute(sa.select(*columns).where(github_orgs.c.login.in_(part))):
+            found[row.login] = dict(row._mapping)
+    return found

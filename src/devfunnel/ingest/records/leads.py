@@ -1,7 +1,9 @@
 """Import leads from a CRM, linked to their person and account.
 
 The lead's email first enters as an ``identify`` event (like a contact) and is resolved,
-so the lead points at the same person the developer signals do.
+so the lead points at the same person the developer signals do. A lead is known by its
+CRM id; rows apply in order, so a later row of the same id updates the earlier one, and a
+row that changes nothing stored is counted as unchanged.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import Field
 
 from devfunnel.config import Settings
@@ -29,11 +32,20 @@ from devfunnel.ingest.records.base import (
 )
 from devfunnel.ingest.records.contacts import import_contacts
 from devfunnel.store import Store
+from devfunnel.store.query import chunked
 from devfunnel.store.schema.identity import people
 from devfunnel.store.schema.pipeline import leads, opportunities
 
 LeadSource = Literal["pql", "pqa", "form", "import", "manual", "event", "referral"]
 LeadStatus = Literal["new", "working", "qualified", "disqualified", "converted"]
+
+
+#: What an import sets on a lead, compared to tell an update from a row that changes nothing.
+_COLUMNS = [
+    leads.c[name]
+    for name in ("id", "external_key", "person_id", "account_id", "source", "status",
+                 "owner_id", "first_touch_at", "disqualified_reason", "converted_opportunity_id")
+]  # fmt: skip
 
 
 class LeadRecord(Record):
@@ -96,10 +108,10 @@ def import_leads(
                 if r.converted_opportunity_external_id
             ),
         )
-        existing = lookup(
-            conn, leads, "external_key", (f"{r.crm}:{r.external_id}" for _, r in records)
-        )
-        inserts, updates = [], []
+        existing = _stored(conn, {f"{r.crm}:{r.external_id}" for _, r in records})
+        # By external key: a key repeated in the file updates what its earlier row gave.
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
         for line, rec in records:
             if rec.owner_email and rec.owner_email.lower() not in owners:
                 result.errors.append(
@@ -118,25 +130,44 @@ def import_leads(
                     f"{rec.crm}:{rec.converted_opportunity_external_id}"),
                 "updated_at": now,
             }  # fmt: skip
-            if key in existing:
-                updates.append({"id": existing[key], **row})
+            before = existing.get(key)
+            if before is not None:
+                if all(before.get(c) == v for c, v in row.items() if c != "updated_at"):
+                    result.unchanged += 1
+                    continue
                 result.updated += 1
+                if key in inserts:  # a repeat of a lead an earlier row created
+                    first = inserts[key]
+                    routed = first["routed_by"] or ("import" if row["owner_id"] else None)
+                    at = first["routed_at"] or (first["created_at"] if routed else None)
+                    inserts[key] = {**first, **row, "routed_by": routed, "routed_at": at}
+                else:
+                    updates[key] = {"id": before["id"], **row}
+                existing[key] = {**before, **row}
             else:
                 created = as_utc(rec.created_at) or now
-                inserts.append(
-                    {
-                        "id": new_id(),
-                        "external_key": key,
-                        "created_at": created,
-                        "routed_by": "import" if row["owner_id"] else None,
-                        "routed_at": created if row["owner_id"] else None,
-                        **row,
-                    }
-                )
+                inserts[key] = {
+                    "id": new_id(),
+                    "external_key": key,
+                    "created_at": created,
+                    "routed_by": "import" if row["owner_id"] else None,
+                    "routed_at": created if row["owner_id"] else None,
+                    **row,
+                }
+                existing[key] = inserts[key]
                 result.created += 1
         if not dry_run:
             if inserts:
-                store.append(conn, leads, to_arrow(inserts))
+                store.append(conn, leads, to_arrow(list(inserts.values())))
             if updates:
-                store.update(conn, leads, to_arrow(updates))
+                store.update(conn, leads, to_arrow(list(updates.values())))
     return result
+
+
+def _stored(conn: sa.Connection, keys: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored leads of these external keys, with the columns an import sets."""
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunked(sorted(keys)):
+        for row in conn.execute(sa.select(*_COLUMNS).where(leads.c.external_key.in_(part))):
+            found[row.external_key] = dict(row._mapping)
+    return found

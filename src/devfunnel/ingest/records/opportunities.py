@@ -8,7 +8,8 @@ Stages must be the configured stage ids (or their labels); a CRM's own stage nam
 mapped in the import's column mapping. An imported history replaces the opportunity's
 history (the CRM is the record of what happened before devfunnel); without one, a stage
 that differs from the stored stage is recorded as a move now. Imports are not gated by exit
-criteria: they record what already happened in the CRM.
+criteria: they record what already happened in the CRM. Rows apply in order: a row whose
+CRM id an earlier row of the same import named updates that opportunity.
 """
 
 from __future__ import annotations
@@ -136,8 +137,14 @@ def import_opportunities(
         owners = find_users(conn, [e for _, r in records for e in _user_emails(r)])
         contacts = find_people(conn, [e for _, r in records for e in _contact_emails(r)])
         existing = _existing(conn, [f"{rec.crm}:{rec.external_id}" for _, rec in records])
-        inserts, updates, history, changes, quals = [], [], [], [], []
-        replace_history: list[uuid.UUID] = []
+        # Keyed by opportunity, so that a key repeated in the file updates what its earlier
+        # row gave (rows apply in order) instead of writing the opportunity twice.
+        inserts: dict[uuid.UUID, dict[str, Any]] = {}
+        updates: dict[uuid.UUID, dict[str, Any]] = {}
+        history: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        quals: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        changes: list[dict[str, Any]] = []
+        replace_history: dict[uuid.UUID, None] = {}
         qual_histories: dict[uuid.UUID, list[qual_history.QualificationChange]] = {}
         for line, rec in records:
             problems = []
@@ -184,24 +191,31 @@ def import_opportunities(
             if before is None:
                 row["created_at"] = as_utc(rec.created_at) or now
                 row["external_key"] = key
-                inserts.append(row)
+                inserts[opp_id] = row
                 result.created += 1
             else:
                 diff = {c: v for c, v in row.items() if before.get(c) != v and c != "updated_at"}
                 if diff:
-                    updates.append(row)
+                    if opp_id in inserts:
+                        inserts[opp_id] = {**inserts[opp_id], **row}
+                    else:
+                        updates[opp_id] = row
                     changes.extend(_tracked_changes(opp_id, before, row, now))
                     result.updated += 1
                 else:
                     result.unchanged += 1
+            existing[key] = {**(before or {}), **row}  # what a later row of this key sees
             if rec.stage_history:
-                replace_history.append(opp_id)
+                replace_history[opp_id] = None
                 previous = None
+                history[opp_id] = []
                 for step_stage, change in sorted(steps, key=lambda s: s[1].changed_at):
-                    history.append(_history(opp_id, previous, step_stage, change.changed_at))
+                    history[opp_id].append(
+                        _history(opp_id, previous, step_stage, change.changed_at)
+                    )
                     previous = step_stage
             elif before is None or before["stage"] != stage:
-                history.append(
+                history.setdefault(opp_id, []).append(
                     _history(
                         opp_id,
                         before["stage"] if before else None,
@@ -210,34 +224,36 @@ def import_opportunities(
                     )
                 )
             if rec.qualification_history:
-                qual_histories[opp_id] = rec.qualification_history
+                # Changes already entered are skipped, so a repeated history is entered once.
+                qual_histories.setdefault(opp_id, []).extend(rec.qualification_history)
             for element, entry in (rec.qualification or {}).items():
                 if element not in qual_history.latest(rec.qualification_history or []):
-                    quals.append(_qualification(opp_id, element, entry, contacts, now))
+                    quals[(opp_id, element)] = _qualification(opp_id, element, entry, contacts, now)
         if dry_run:
             return result
         if inserts:
-            store.append(conn, opportunities, to_arrow(inserts))
+            store.append(conn, opportunities, to_arrow(list(inserts.values())))
         if updates:
-            store.update(conn, opportunities, to_arrow(updates))
-        for part in chunked(replace_history):
+            store.update(conn, opportunities, to_arrow(list(updates.values())))
+        for part in chunked(list(replace_history)):
             conn.execute(stage_history.delete().where(stage_history.c.opportunity_id.in_(part)))
         if history:
-            store.append(conn, stage_history, to_arrow(history))
+            store.append(conn, stage_history, to_arrow([h for hs in history.values() for h in hs]))
         if changes:
             store.append(conn, opportunity_changes, to_arrow(changes))
         if qual_histories:
             dated, _entered = qual_history.write(store, conn, qual_histories, contacts, owners)
-            quals.extend(dated)
+            quals.update({(q["opportunity_id"], q["element"]): q for q in dated})
         if quals:
-            for part in chunked(sorted({q["opportunity_id"] for q in quals})):
+            current = list(quals.values())
+            for part in chunked(sorted({q["opportunity_id"] for q in current})):
                 conn.execute(
                     qualification.delete().where(
                         qualification.c.opportunity_id.in_(part),
-                        qualification.c.element.in_({q["element"] for q in quals}),
+                        qualification.c.element.in_({q["element"] for q in current}),
                     )
                 )
-            store.append(conn, qualification, to_arrow(quals))
+            store.append(conn, qualification, to_arrow(current))
     return result
 
 
