@@ -18,11 +18,10 @@ from devfunnel.errors import StoreError, StoreUnavailable
 from devfunnel.identity import resolve
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.append import append_events
-from devfunnel.ingest.prepare import prepare
 from devfunnel.store import Store
 from devfunnel.store.schema.events import ingest_batches
 from devfunnel.store.schema.identity import identities
-from tests.helpers.events import segment
+from tests.helpers.events import past_intake_checks
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 #: Years 10000 and 0 once in UTC: DuckDB stores both and reads them back as text;
@@ -37,7 +36,7 @@ def send(store: Store, login: str, when: datetime = T0) -> uuid.UUID:
     """One GitHub-style event for ``login`` as its own batch; the batch id."""
     row = {"messageId": f"{login}-{when.isoformat()}", "type": "track", "event": "GitHub Star",
            "githubLogin": login, "timestamp": when}  # fmt: skip
-    prepared = prepare(segment(row), source="github", correct_clock_skew=False)
+    prepared = past_intake_checks(row, source="github")
     append_events(store, prepared, source="github")
     return uuid.UUID(str(prepared.rows.column("batch_id")[0].as_py()))
 

@@ -10,12 +10,11 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.ingest.append import append_events
-from devfunnel.ingest.prepare import prepare
 from devfunnel.store import Store
 from devfunnel.store.schema.events import ingest_batches, webhook_deliveries
 from devfunnel.store.schema.identity import identities
 from devfunnel.worker.jobs import run_pending
-from tests.helpers.events import segment
+from tests.helpers.events import past_intake_checks
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 #: Year 10000 in UTC: stored by the GitHub webhook before it checked delivery times.
@@ -25,7 +24,7 @@ UNREADABLE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=
 def star(store: Store, login: str, when: datetime) -> None:
     row = {"messageId": login, "type": "track", "event": "GitHub Star", "githubLogin": login,
            "timestamp": when}  # fmt: skip
-    append_events(store, prepare(segment(row), source="github"), source="github")
+    append_events(store, past_intake_checks(row, source="github"), source="github")
 
 
 def stripe_event(store: Store, event_id: str, kind: str, obj: dict[str, Any]) -> None:
