@@ -21,6 +21,10 @@ def region_of(country: str | None) -> str | None:
     return REGION_OF.get(country.upper()) if country else None
 
 
+#: The segments :func:`segment_of` assigns; an account from a CRM may carry another.
+SEGMENTS = ("smb", "mid_market", "enterprise")
+
+
 def segment_of(employees: int | None) -> str | None:
     """SMB below 200 employees, mid-market below 2,000, enterprise from there."""
     if employees is None:

@@ -24,6 +24,15 @@ LARGEST_MINOR = 2**63 - 1
 _MOST_DIGITS = len(str(LARGEST_MINOR))
 
 
+def currency_code(currency: str) -> str:
+    """``currency`` as the upper-case ISO 4217 code it spells (three letters), or a
+    ``ValidationError``; the one check for a currency a person or a client gives."""
+    code = currency.strip().upper()
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise ValidationError(f"{currency!r} is not an ISO 4217 currency code", value=currency)
+    return code
+
+
 def exponent(currency: str) -> int:
     """Number of decimal places of a currency's minor unit."""
     return _EXPONENTS.get(currency.upper(), 2)
@@ -41,9 +50,7 @@ class Money:
         """Read a major-unit amount ("19.99", 19, Decimal) exactly, refusing floats."""
         if isinstance(amount, float):
             raise ValidationError("money amounts must not be floats; pass a string or Decimal")
-        code = currency.strip().upper()
-        if not (len(code) == 3 and code.isascii() and code.isalpha()):
-            raise ValidationError(f"{currency!r} is not an ISO 4217 currency code", value=currency)
+        code = currency_code(currency)
         try:
             value = Decimal(str(amount).replace(",", "").strip())
         except InvalidOperation:

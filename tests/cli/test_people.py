@@ -8,9 +8,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.store import Store
+from devfunnel.store.schema.admin import audit_log
 from tests.cli.test_commands import invoke
 from tests.identity.test_privacy import BOB, JANE, JANE_KEYS, seed_people
 
@@ -25,8 +27,15 @@ def db(store_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> s
     return store_url
 
 
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def answer(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    monkeypatch.setattr("sys.stdin", Terminal(text))
 
 
 def test_export_to_stdout_and_to_a_private_file(
@@ -84,3 +93,36 @@ def test_delete_asks_first_and_prints_what_it_erased(
     assert code == 0, err
     assert "This erases" not in out
     assert "people" in out
+
+
+def test_delete_without_a_terminal_to_confirm_is_refused_naming_yes(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # piped: nobody at a terminal
+    code, out, err = invoke(capsys, "people", "delete", JANE, "--db", db)
+    assert code == 65
+    assert out == ""
+    assert "not a terminal" in err
+    assert "--yes" in err
+    assert "Aborted" not in err
+    assert invoke(capsys, "people", "export", JANE, "--db", db)[0] == 0  # still there
+
+
+def test_export_to_a_folder_that_does_not_exist_is_refused_before_exporting(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "jane.json"
+    code, out, err = invoke(capsys, "people", "export", JANE, "--db", db, "-o", str(target))
+    assert code == 66
+    assert out == ""
+    assert err.count("error:") == 1
+    assert f"the folder {target.parent} does not exist" in err
+    assert "Traceback" not in err
+    assert not target.parent.exists()
+    with Store(db) as store, store.read() as conn:
+        exports = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(audit_log)
+            .where(audit_log.c.action.like("%export%"))
+        ).scalar_one()
+    assert exports == 0  # nothing was exported, so nothing is audited as exported

@@ -8,6 +8,8 @@ verification, so response times do not tell which emails have accounts.
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -19,8 +21,20 @@ MIN_LENGTH = 12
 MAX_LENGTH = 1024
 
 _HASHER = PasswordHasher()
-#: Verified against when the email is unknown, to spend the same time as a real check.
-_DUMMY_HASH = _HASHER.hash("devfunnel: no such user, same cost")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, to spend the same time as a real check.
+    Made on first use, not at import: hashing takes a quarter of a second, which every CLI
+    command paid at start-up whether it checked a password or not."""
+    return _HASHER.hash("devfunnel: no such user, same cost")
+
+
+def prepare() -> None:
+    """Make the dummy hash now: a server does before it takes requests, so that the first
+    sign-in with an unknown email takes no longer than any other."""
+    _dummy_hash()
 
 
 def check_password_rules(password: str, *, email: str | None = None) -> None:
@@ -50,7 +64,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -17,6 +17,7 @@ from devfunnel.alerts.deliver import deliver_due
 from devfunnel.alerts.detect import detect_alerts
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
+from devfunnel.errors import ValidationError
 
 app = typer.Typer(
     help="Alerts: destinations, recent alerts, delivery, dead letters.", no_args_is_help=True
@@ -57,6 +58,11 @@ def add(
 ) -> None:
     """Add a destination. Webhook deliveries are signed with the secret (see the docs'
     "Receiving alerts")."""
+    if generate_secret and secret is not None:
+        raise ValidationError(
+            "pass --secret or --generate-secret, not both (the given secret would be ignored)",
+            field="secret",
+        )
     if secret == "-":
         secret = sys.stdin.readline().strip()
     if generate_secret:

@@ -11,6 +11,7 @@ import tomli_w
 import typer
 
 from devfunnel.admin.effective_config import masked
+from devfunnel.cli.files import cannot_write, check_writable
 from devfunnel.cli.options import ConfigOption, DbOption, settings_for
 from devfunnel.cli.output import console
 from devfunnel.config import default_config_text
@@ -43,9 +44,13 @@ def init(
     config: ConfigOption = None,
 ) -> None:
     """Write the complete, commented default configuration to start from."""
+    check_writable(path)
     if path.exists() and not force:
         raise Conflict(f"{path} already exists; pass --force to overwrite it")
-    path.write_text(default_config_text(), encoding="utf-8")
+    try:
+        path.write_text(default_config_text(), encoding="utf-8")
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     console.print(f"Wrote {path}; edit it, then check it with `devfunnel config show`.")
 
 

@@ -13,10 +13,11 @@ from devfunnel.admin.audit import CLI
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
 from devfunnel.identity import merging, review
+from devfunnel.identity.lookup import PersonView
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.ids import parse_id
 from devfunnel.pipeline.common import OPERATOR
-from devfunnel.store.schema.identity import merge_suggestions, merges, people
+from devfunnel.store.schema.identity import merges
 from devfunnel.worker.jobs import record_match_run
 
 app = typer.Typer(
@@ -41,33 +42,34 @@ def match(db: DbOption = None, config: ConfigOption = None) -> None:
 @app.command("suggestions")
 def suggestions(
     status: Annotated[
-        str, typer.Option(help="pending, accepted, rejected or auto_merged.")
+        str, typer.Option(help="pending, accepted, rejected, auto_merged or stale.")
     ] = "pending",
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """List merge suggestions with their probability and the people's names and emails."""
-    s, a, b = merge_suggestions.c, people.alias("a"), people.alias("b")
-    with open_store(settings_for(db, config)) as store, store.read() as conn:
-        rows = conn.execute(
-            sa.select(s.id, s.probability, s.match_weight, a.c.name, a.c.email, b.c.name, b.c.email)
-            .join(a, a.c.id == s.person_a)
-            .join(b, b.c.id == s.person_b)
-            .where(s.status == status)
-            .order_by(s.probability.desc())
-            .limit(limit)
-        ).all()
+    """List merge suggestions with their probability and the people's names and emails
+    (the people they are now, when either was merged since)."""
+    with open_store(settings_for(db, config)) as store:
+        found, _ = review.list_suggestions(store, status=status, limit=limit)
     table = Table("suggestion", "probability", "weight", "person A", "person B")
-    for sid, probability, weight, name_a, email_a, name_b, email_b in rows:
+    for suggestion in found:
         table.add_row(
-            str(sid),
-            f"{probability:.3f}",
-            f"{weight:.1f}",
-            f"{name_a or '-'} {email_a or ''}",
-            f"{name_b or '-'} {email_b or ''}",
+            str(suggestion.id),
+            f"{suggestion.probability:.3f}",
+            f"{suggestion.match_weight:.1f}",
+            _who(suggestion.person_a),
+            _who(suggestion.person_b),
         )
     console.print(table)
+
+
+def _who(person: PersonView | None) -> str:
+    """Name and email; for someone known by neither (a GitHub login), their first identity."""
+    if person is None:
+        return "-"
+    known = person.email or next((f"{i.kind} {i.value}" for i in person.identities), "")
+    return f"{person.name or '-'} {known}"
 
 
 @app.command("accept")

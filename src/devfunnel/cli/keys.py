@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -62,6 +63,15 @@ def revoke(
     config: ConfigOption = None,
 ) -> None:
     """Revoke a key; requests with it are refused from then on."""
+    asked = datetime.now(UTC)
     with open_store(settings_for(db, config)) as store:
         revoked = api_keys.revoke_key(store, key, CLI)
+    # Revoking is idempotent: a key revoked before keeps its revocation time (and its
+    # audit entry); say so rather than report a revocation that did not happen now.
+    if revoked.revoked_at is not None and revoked.revoked_at < asked:
+        console.print(
+            f"{revoked.scope.capitalize()} key {revoked.name!r} ({revoked.prefix}…) was already "
+            f"revoked on {revoked.revoked_at:%Y-%m-%d %H:%M} UTC; nothing changed."
+        )
+        return
     console.print(f"Revoked {revoked.scope} key {revoked.name!r} ({revoked.prefix}…).")

@@ -20,6 +20,7 @@ from devfunnel.cli.pipeline_options import (
     print_json,
     when,
 )
+from devfunnel.errors import ValidationError
 from devfunnel.pipeline import lead_records, leads, routing, routing_rules, sla
 from devfunnel.pipeline.common import SYSTEM_PRINCIPAL
 from devfunnel.pipeline.scored_leads import leads_from_scores
@@ -52,7 +53,15 @@ def list_(
     config: ConfigOption = None,
 ) -> None:
     """List leads, newest first."""
-    with open_store(settings_for(db, config)) as store:
+    settings = settings_for(db, config)
+    teams = [t.id for t in settings.routing.teams]
+    if team is not None and team not in teams:
+        raise ValidationError(
+            f"unknown routing team {team!r}; use one of: {', '.join(teams)}",
+            field="team",
+            value=team,
+        )
+    with open_store(settings) as store:
         page = lead_records.list_leads(
             store,
             status=status,

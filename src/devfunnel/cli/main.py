@@ -1,81 +1,49 @@
-"""The ``devfunnel`` application: commands are registered here, errors handled once."""
+"""The ``devfunnel`` entry point: errors and Ctrl+C are handled here, once, for every command.
+
+This module imports almost nothing, so that the interrupt handler is in place before the
+commands' modules load (:mod:`devfunnel.cli.app`); Ctrl+C during that second and a half
+is reported like any other (:mod:`devfunnel.cli.interrupts`).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from devfunnel import __version__
-from devfunnel.cli import (
-    accounts_cmd,
-    alerts_cmd,
-    config_cmd,
-    crm_cmd,
-    evaluate,
-    handoffs_cmd,
-    identity_cmd,
-    imports,
-    keys,
-    leads_cmd,
-    model_cmd,
-    opportunities_cmd,
-    people,
-    qualification_cmd,
-    setup,
-)
-from devfunnel.cli.errors import report
-from devfunnel.cli.users_cmd import app as users_app
+from devfunnel.cli import interrupts
 from devfunnel.errors import DevfunnelError
 
-app = typer.Typer(
-    name="devfunnel",
-    help="Developer signals and sales, joined account by account.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-app.command()(setup.init)
-app.command()(setup.demo)
-app.command()(setup.serve)
-app.command()(evaluate.evaluate)
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(keys.app, name="keys")
-app.add_typer(imports.app, name="import")
-app.add_typer(people.app, name="people")
-app.add_typer(identity_cmd.app, name="identity")
-app.add_typer(users_app, name="users")
-app.add_typer(alerts_cmd.app, name="alerts")
-app.add_typer(crm_cmd.app, name="crm")
-app.add_typer(leads_cmd.app, name="leads")
-app.add_typer(opportunities_cmd.app, name="opportunities")
-app.add_typer(handoffs_cmd.app, name="handoffs")
-app.add_typer(accounts_cmd.app, name="accounts")
-app.add_typer(qualification_cmd.app, name="qualification")
-app.add_typer(model_cmd.app, name="model")
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"devfunnel {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """Developer signals and sales, joined account by account."""
+if TYPE_CHECKING:
+    import typer
 
 
 def run(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run a command; expected errors print a message and set the exit code."""
+    """Run a command; an expected error prints one ``error:`` line and sets its exit code,
+    and Ctrl+C prints ``interrupted`` with exit code 130."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app(args=list(argv) if argv is not None else None, prog_name="devfunnel")
-    except DevfunnelError as exc:
-        sys.exit(report(exc))
+    with interrupts.reported() as watch:
+        try:
+            from devfunnel.cli.app import app
+
+            app(args=list(argv) if argv is not None else None, prog_name="devfunnel")
+        except DevfunnelError as exc:
+            if watch.interrupted:
+                raise  # the interrupt's consequence (say, a query it cut short)
+            from devfunnel.cli.errors import report
+
+            sys.exit(report(exc))
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, for callers that walk the commands (the docs tests), imported on first use."""
+    if name == "app":
+        from devfunnel.cli.app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    app: typer.Typer

@@ -31,11 +31,14 @@ def settings_for(db: str | None, config: Path | None) -> Settings:
     return settings
 
 
-def open_store(settings: Settings, *, migrated: bool = True) -> Store:
-    """Open the configured database; by default refuse one whose schema is not current."""
+def open_store(settings: Settings, *, migrated: bool = True, create: bool = False) -> Store:
+    """Open the configured database; by default refuse one whose schema is not current.
+
+    Only ``init`` and ``demo`` pass ``create``: any other command given a DuckDB path that
+    does not exist says so, instead of leaving an empty file (and folders) behind."""
     from devfunnel.store.migrate import require_current
 
-    store = Store(settings.database.url)
+    store = Store(settings.database.url, create=create)
     if migrated:
         try:
             require_current(store)

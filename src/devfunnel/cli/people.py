@@ -7,6 +7,7 @@ work is done by ``devfunnel.identity.privacy``, which the API will call too.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from devfunnel.admin.audit import CLI
+from devfunnel.cli.files import cannot_write, check_writable
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console
+from devfunnel.errors import ValidationError
 from devfunnel.identity import lookup, privacy
 
 app = typer.Typer(help="People: export and erase.", no_args_is_help=True)
@@ -43,16 +46,21 @@ def export(
     """Write everything held on a person as JSON: profile, identities, events, account,
     leads, opportunities, qualification, conversations, feedback, touchpoints, scores and
     merge history."""
+    if output is not None:
+        check_writable(output)  # before the export, which is audited
     with open_store(settings_for(db, config)) as store:
         doc = privacy.export_person(store, email, CLI)
     data = privacy.export_json(doc)
     if output is None:
         typer.echo(data.decode())
         return
-    # Personal data: create the file for its owner only, whatever the umask says.
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data + b"\n")
+    try:
+        # Personal data: create the file for its owner only, whatever the umask says.
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data + b"\n")
+    except OSError as exc:
+        raise cannot_write(output, exc) from None
     console.print(
         f"Wrote person {doc['person']['id']} ({len(doc['identities'])} identities, "
         f"{len(doc['events'])} events) to {escape(str(output))}."
@@ -71,6 +79,12 @@ def delete(
     An audit entry and an erasure record keep the counts and hashed identity keys only.
     Events that arrive later with the same identity start a new person.
     """
+    if not yes and not sys.stdin.isatty():
+        raise ValidationError(
+            "standard input is not a terminal, so nobody can confirm the erasure; "
+            "pass --yes to erase without asking",
+            field="yes",
+        )
     settings = settings_for(db, config)
     with open_store(settings) as store:
         if not yes:

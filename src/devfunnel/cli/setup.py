@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+from contextlib import ExitStack, closing
 from datetime import date
 from typing import Annotated
 
@@ -10,6 +10,8 @@ import typer
 
 from devfunnel.cli.options import ConfigOption, DbOption, open_store, settings_for
 from devfunnel.cli.output import console, stage_progress
+from devfunnel.cli.serving import bind, serve_on
+from devfunnel.demo.load import MAX_SEED
 from devfunnel.errors import Conflict, ValidationError
 from devfunnel.store import Store
 
@@ -20,7 +22,7 @@ def init(db: DbOption = None, config: ConfigOption = None) -> None:
     from devfunnel.store import migrate
 
     settings = settings_for(db, config)
-    with open_store(settings, migrated=False) as store:
+    with open_store(settings, migrated=False, create=True) as store:
         before, after = migrate.upgrade(store)
         sync_plans(store, settings)
         if before == after:
@@ -34,7 +36,10 @@ def demo(
     db: DbOption = None,
     config: ConfigOption = None,
     seed: Annotated[
-        int, typer.Option(help="Random seed; the same seed gives the same company.")
+        int,
+        typer.Option(
+            min=0, max=MAX_SEED, help="Random seed; the same seed gives the same company."
+        ),
     ] = 1,
     accounts: Annotated[
         int,
@@ -67,40 +72,53 @@ def demo(
     ] = None,
 ) -> None:
     """Generate the demo company into the database and serve the app."""
-    from devfunnel.demo.load import load_demo
+    from devfunnel.admin.passwords import check_password_rules
+    from devfunnel.demo.load import admin_email, check_options, load_demo
     from devfunnel.store import migrate
     from devfunnel.store.reset import drop_everything, has_data
 
     settings = settings_for(db, config)
+    # Every option is checked before the database is touched: a refusal half-way through
+    # would leave a half-loaded database that the next run refuses as holding data.
     as_of_date = _parse_date(as_of) if as_of else None
-    with open_store(settings, migrated=False) as store:
-        if has_data(store):
-            if not replace:
-                raise Conflict(
-                    f"{store.describe()} already holds data; load the demo into a "
-                    "new database, or pass --replace to delete what is there"
+    check_options(settings, seed=seed, accounts=accounts, as_of=as_of_date)
+    email = admin_email(settings)
+    if admin_password is not None:
+        try:
+            check_password_rules(admin_password, email=email)
+        except ValidationError as exc:
+            raise ValidationError(f"--admin-password: {exc.detail}", field="password") from None
+    bind_host, bind_port = host or settings.server.host, port or settings.server.port
+    with ExitStack() as held:
+        sock = held.enter_context(closing(bind(bind_host, bind_port))) if serve_after else None
+        with open_store(settings, migrated=False, create=True) as store:
+            if has_data(store):
+                if not replace:
+                    raise Conflict(
+                        f"{store.describe()} already holds data; load the demo into a "
+                        "new database, or pass --replace to delete what is there"
+                    )
+                drop_everything(store)
+            migrate.upgrade(store)
+            with stage_progress() as tick:
+                report = load_demo(
+                    store, settings, seed=seed, accounts=accounts, as_of=as_of_date, progress=tick
                 )
-            drop_everything(store)
-        migrate.upgrade(store)
-        with stage_progress() as tick:
-            report = load_demo(
-                store, settings, seed=seed, accounts=accounts, as_of=as_of_date, progress=tick
+            total = sum(report.seconds.values())
+            console.print(
+                f"Loaded the demo company (seed {report.seed}, history to "
+                f"{report.as_of}) into {store.describe()} in {total:.1f} s: "
+                f"{report.accounts:,} accounts generated; {report.stored_accounts:,} accounts, "
+                f"{report.people:,} people and {report.events:,} events stored."
             )
-        total = sum(report.seconds.values())
+            password = demo_admin(store, email, admin_password)
         console.print(
-            f"Loaded the demo company (seed {report.seed}, history to "
-            f"{report.as_of}) into {store.describe()} in {total:.1f} s: "
-            f"{report.accounts:,} accounts generated; {report.stored_accounts:,} accounts, "
-            f"{report.people:,} people and {report.events:,} events stored."
+            f"Sign in at http://{bind_host}:{bind_port}/login as [bold]{email}[/bold] with the "
+            f"password [bold]{password}[/bold] (set for this demo database only; "
+            "`devfunnel users set-password` changes it)."
         )
-        email, password = demo_admin(store, admin_password)
-    where = f"http://{host or settings.server.host}:{port or settings.server.port}/login"
-    console.print(
-        f"Sign in at {where} as [bold]{email}[/bold] with the password [bold]{password}"
-        "[/bold] (set for this demo database only; `devfunnel users set-password` changes it)."
-    )
-    if serve_after:
-        serve(db=db, config=config, host=host, port=port)
+        if sock is not None:
+            serve_on(settings, sock, bind_host)
 
 
 def serve(
@@ -114,46 +132,29 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the dashboard, the JSON API and event intake."""
-    import uvicorn
-
-    from devfunnel.web.app import create_app
-
     settings = settings_for(db, config)
-    store = open_store(settings)
-    app = create_app(settings, store)
-    # What exists now lives for the whole process; keep the collector from rescanning it
-    # on every pass (measured: 46 -> 42 microseconds of server CPU per ingested event).
-    gc.freeze()
-    bind_host, bind_port = host or settings.server.host, port or settings.server.port
-    console.print(f"Serving {store.describe()} at http://{bind_host}:{bind_port}/ (Ctrl+C to stop)")
-    try:
-        uvicorn.run(
-            app,
-            host=bind_host,
-            port=bind_port,
-            log_level=settings.logging.level.lower(),
-            access_log=False,
-        )
-    finally:
-        store.close()
+    bind_host = host or settings.server.host
+    with closing(bind(bind_host, port or settings.server.port)) as sock:
+        serve_on(settings, sock, bind_host)
 
 
-def demo_admin(store: Store, password: str | None) -> tuple[str, str]:
-    """Give the demo company's admin a password (``password``, else a random one), so
-    that the freshly loaded demo can be signed in to. Only ``devfunnel demo`` calls this,
-    on the database it has just filled; nothing gives any other database a default."""
+def demo_admin(store: Store, email: str, password: str | None) -> str:
+    """Give the demo company's admin (``email``, from ``demo.load.admin_email``) a password:
+    ``password``, else a random one, so that the freshly loaded demo can be signed in to;
+    return it. Only ``devfunnel demo`` calls this, on the database it has just filled;
+    nothing gives any other database a default."""
     import secrets
 
     from devfunnel.admin import users
     from devfunnel.admin.audit import CLI
+    from devfunnel.errors import NotFound
 
     password = password or secrets.token_urlsafe(12)
-    admins = [u for u in users.list_users(store) if u.role == "admin" and u.active]
-    if admins:
-        users.set_password(store, admins[0].id, password, CLI)
-        return admins[0].email, password
-    created = users.create_user(store, "admin@acme.dev", "admin", password, CLI, name="Admin")
-    return created.email, password
+    try:
+        users.set_password(store, email, password, CLI)
+    except NotFound:
+        users.create_user(store, email, "admin", password, CLI, name="Admin")
+    return password
 
 
 def _parse_date(text: str) -> date:

@@ -49,16 +49,19 @@ def default_config_text() -> str:
 def find_config_file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
     """The file to read: ``--config``, else ``$DEVFUNNEL_CONFIG``, else ``./devfunnel.toml``."""
     if explicit is not None:
-        if not explicit.is_file():
-            raise ConfigError(f"configuration file {explicit} does not exist (from --config)")
-        return explicit
+        return _existing(explicit, "--config")
     if environ.get("DEVFUNNEL_CONFIG"):
-        path = Path(environ["DEVFUNNEL_CONFIG"])
-        if not path.is_file():
-            raise ConfigError(f"configuration file {path} does not exist (from DEVFUNNEL_CONFIG)")
-        return path
+        return _existing(Path(environ["DEVFUNNEL_CONFIG"]), "DEVFUNNEL_CONFIG")
     local = Path("devfunnel.toml")
     return local if local.is_file() else None
+
+
+def _existing(path: Path, given_by: str) -> Path:
+    if path.is_dir():
+        raise ConfigError(f"configuration file {path} is a folder, not a file (from {given_by})")
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist (from {given_by})")
+    return path
 
 
 def load_settings(
@@ -80,7 +83,9 @@ def load_settings(
     path = find_config_file(config_path, environ)
     if path is not None:
         try:
-            text = path.read_text("utf-8")
+            # utf-8-sig: Windows editors start UTF-8 files with a byte-order mark, which
+            # TOML does not allow (it was "Invalid statement (at line 1, column 1)").
+            text = path.read_text("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read configuration file {path}: {exc}") from None
         user = _parse_toml(text, str(path))

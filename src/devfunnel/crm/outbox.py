@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from devfunnel.admin.audit import Actor, record
 from devfunnel.alerts.context import load_json
 from devfunnel.config import Settings
-from devfunnel.errors import Conflict, NotFound
+from devfunnel.crm.mapping import SYSTEMS
+from devfunnel.errors import Conflict, NotFound, ValidationError
 from devfunnel.ids import new_id, parse_id
 from devfunnel.outbound import next_delay
 from devfunnel.store import Store
@@ -232,6 +233,20 @@ def record_results(
 def list_outbox(
     store: Store, *, status: str | None = None, system: str | None = None, limit: int = 100
 ) -> list[OutboxRow]:
+    """The newest outbox rows, of one ``status`` and one ``system`` when given; an unknown
+    one is refused rather than answered with nothing."""
+    if status is not None and status not in STATUSES:
+        raise ValidationError(
+            f"unknown outbox status {status!r}; use one of: {', '.join(STATUSES)}",
+            field="status",
+            value=status,
+        )
+    if system is not None and system not in SYSTEMS:
+        raise ValidationError(
+            f"unknown CRM {system!r}; use one of: {', '.join(SYSTEMS)}",
+            field="system",
+            value=system,
+        )
     o = crm_outbox.c
     query = sa.select(crm_outbox).order_by(o.created_at.desc(), o.id.desc()).limit(limit)
     if status is not None:

@@ -27,9 +27,11 @@ from devfunnel.comp.plans import sync_plans
 from devfunnel.comp.quotas import import_quotas
 from devfunnel.config import Settings
 from devfunnel.demo import ahead, truth, vocab
-from devfunnel.demo.sales import WIN_COEFFICIENTS
+from devfunnel.demo.people import HORIZON
+from devfunnel.demo.sales import STAGE_DAYS, WIN_COEFFICIENTS
 from devfunnel.demo.world import World, build_world
-from devfunnel.errors import Conflict
+from devfunnel.demo.world import _users as demo_users
+from devfunnel.errors import Conflict, ValidationError
 from devfunnel.identity.matching.run import run_matching
 from devfunnel.identity.resolve import resolve_pending
 from devfunnel.ingest.append import append_events
@@ -47,6 +49,7 @@ from devfunnel.ingest.records.programs import (
     import_programs,
     import_touchpoints,
 )
+from devfunnel.ingest.times import EARLIEST, LATEST
 from devfunnel.ingest.webhooks import github, stripe
 from devfunnel.pipeline.jobs import run_pipeline
 from devfunnel.scoring.success.schedule import refresh_all
@@ -73,6 +76,69 @@ class DemoReport:
     pipeline: dict[str, int] = field(default_factory=dict)
 
 
+#: Seeds the demo can use: numpy takes only non-negative ones, and the demo records its
+#: seed as JSON, where orjson writes integers of up to 64 bits.
+MAX_SEED = 2**64 - 1
+#: How far the generated times reach before ``as_of`` (midnight UTC, where history ends):
+#: the year of history (``HORIZON`` days), and 0.01 day more for a Stripe customer, created
+#: just before a subscription that may start on the first day (``company._stripe``).
+REACH_BEFORE = timedelta(days=HORIZON + 0.01)
+#: Stripe's ``created`` is a Unix time in [1970, 2100), what Stripe intake accepts
+#: (``ingest/webhooks/stripe.py``); the demo's Stripe events are all created before ``as_of``.
+STRIPE_CREATED = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def check_options(settings: Settings, *, seed: int, accounts: int, as_of: date | None) -> None:
+    """Refuse a seed, size or as-of date the demo would fail on part way, leaving a
+    half-loaded database behind; ``load_demo`` checks first, and ``devfunnel demo`` before
+    it touches the database at all."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValidationError(f"seed {seed} is outside 0-{MAX_SEED}", field="seed", value=seed)
+    if accounts < 1:
+        raise ValidationError(f"accounts {accounts} is below 1", field="accounts", value=accounts)
+    if as_of is None:
+        return
+    first, last = as_of_range(settings)
+    if not first <= as_of <= last:
+        raise ValidationError(
+            f"as-of date {as_of} is outside {first} to {last}: the year of history before it "
+            f"and the renewals up to {reach_after(settings).days} days after must be times "
+            "intake accepts (Stripe's from 1970 to 2099, any other in 1900-2199)",
+            field="as_of",
+            value=str(as_of),
+        )
+
+
+def reach_after(settings: Settings) -> timedelta:
+    """How far the generated times reach after ``as_of``: a yearly contract invoiced on the
+    last day of history runs 365 days on (``company._stripe``); an open deal opened then
+    is expected to close up to 1.3 times the slowest segment's days per open stage later
+    (``sales``), and at least 5 days on."""
+    open_stages = sum(1 for stage in settings.pipeline.stages if stage.outcome == "open")
+    deal = max(STAGE_DAYS.values()) * open_stages * 1.3
+    return timedelta(days=max(365.0, 5.0, deal))
+
+
+def as_of_range(settings: Settings) -> tuple[date, date]:
+    """The first and last as-of dates whose every generated time intake accepts: a time
+    in the years 1900-2199 in UTC (``ingest.times``) and Stripe's ``created`` within
+    ``STRIPE_CREATED``. The earliest time is ``REACH_BEFORE`` before the end of history,
+    every time is earlier than ``reach_after`` after it, and the Stripe events earlier
+    than the end itself."""
+    earliest_end = max(EARLIEST, STRIPE_CREATED[0]) + REACH_BEFORE
+    latest_end = min(LATEST - reach_after(settings), STRIPE_CREATED[1])
+    first = (earliest_end + timedelta(days=1) - timedelta(microseconds=1)).date()
+    return first, latest_end.date()
+
+
+def admin_email(settings: Settings) -> str:
+    """The admin whose password ``devfunnel demo`` sets, known before anything is loaded
+    (the password rules refuse the email itself): the first admin, by email, among the
+    users the demo imports."""
+    admins = sorted(u["email"] for u in demo_users(settings) if u.get("role") == "admin")
+    return admins[0] if admins else "admin@acme.dev"
+
+
 def load_demo(
     store: Store,
     settings: Settings,
@@ -84,6 +150,7 @@ def load_demo(
     chunk_accounts: int = CHUNK_ACCOUNTS,
 ) -> DemoReport:
     """Generate and load the demo company into a migrated, empty store."""
+    check_options(settings, seed=seed, accounts=accounts, as_of=as_of)
     with store.bulk_loading():
         return _load(store, settings, seed, accounts, as_of, progress, chunk_accounts)
 

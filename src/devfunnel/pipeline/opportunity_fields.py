@@ -16,7 +16,7 @@ from devfunnel.config import Settings
 from devfunnel.errors import ValidationError
 from devfunnel.identity.keys import normalise_email
 from devfunnel.identity.lookup import person_for_key, surviving
-from devfunnel.money import Money
+from devfunnel.money import Money, currency_code
 from devfunnel.pipeline.directory import find_user
 from devfunnel.store.schema.identity import people
 from devfunnel.vocabulary import OPPORTUNITY_TYPES
@@ -98,9 +98,15 @@ def field_values(
             out["commitments"] = items or None
     if "amount" in given or "currency" in given:
         amount = given.get("amount", _current_amount(before))
-        currency = (
-            given.get("currency") or (before or {}).get("currency") or settings.company.currency
-        )
+        if given.get("currency") is not None:
+            try:
+                currency = currency_code(str(given["currency"]))
+            except ValidationError as exc:
+                raise ValidationError(
+                    f"currency: {exc.detail}", field="currency", value=given["currency"]
+                ) from None
+        else:
+            currency = (before or {}).get("currency") or settings.company.currency
         if amount is None:
             out["amount_minor"] = None
             out["currency"] = str(currency).upper()

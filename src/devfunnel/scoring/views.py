@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from devfunnel.config import Settings
 from devfunnel.errors import ValidationError
+from devfunnel.geo import SEGMENTS
 from devfunnel.scoring.grades import GRADES
 from devfunnel.store import Store
 from devfunnel.store.schema.identity import accounts
@@ -93,6 +94,24 @@ def _row(r: Any) -> AccountScore:
     )  # fmt: skip
 
 
+def _require_segment(store: Store, segment: str) -> None:
+    """Refuse a segment that is neither one devfunnel assigns nor one an account carries
+    (any case): an unknown one answered an empty page, as a typo would."""
+    with store.read() as conn:
+        stored = conn.execute(
+            sa.select(sa.func.lower(accounts.c.segment))
+            .where(accounts.c.segment.is_not(None))
+            .distinct()
+        ).scalars()
+        known = sorted({*SEGMENTS, *(str(value) for value in stored)})
+    if segment.lower() not in known:
+        raise ValidationError(
+            f"unknown segment {segment!r}; use one of: {', '.join(known)}",
+            field="segment",
+            value=segment,
+        )
+
+
 def list_accounts(
     store: Store,
     settings: Settings,
@@ -112,6 +131,8 @@ def list_accounts(
         raise ValidationError(f"limit {limit} is outside 1-{MAX_LIMIT}", field="limit", value=limit)
     if offset < 0:
         raise ValidationError(f"offset {offset} is negative", field="offset", value=offset)
+    if f.segment:
+        _require_segment(store, f.segment)
     s, a = account_scores.c, accounts.c
     conditions = []
     if f.grade:

@@ -29,15 +29,19 @@ _LOCKS: dict[str, threading.Lock] = {}
 class Store:
     """A database devfunnel keeps its records in, chosen by URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open the database at ``url``; with ``create`` false, a DuckDB file that does not
+        exist yet is refused instead of created (commands that only read or migrate it)."""
         self.url = normalise_url(url)
         self.backend: Backend = backend_for(self.url)
         self._ibis: ibis.BaseBackend | None = None
         self._ibis_lock = threading.Lock()
         try:
-            self.engine = self.backend.create_engine(self.url)
+            self.engine = self.backend.create_engine(self.url, create=create)
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
+        except DevfunnelError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any driver failure to open becomes StoreError
             raise self.translate(exc) from None
 

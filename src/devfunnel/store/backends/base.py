@@ -29,8 +29,10 @@ class Backend(Protocol):
     #: concurrently: DuckDB, where one process owns the file.
     serial_appends: bool
 
-    def create_engine(self, url: sa.URL) -> sa.Engine:
-        """An engine configured for this database (pooling, time zone, no network)."""
+    def create_engine(self, url: sa.URL, *, create: bool = True) -> sa.Engine:
+        """An engine configured for this database (pooling, time zone, no network). With
+        ``create`` false a database that does not exist yet is refused, not made (only a
+        DuckDB file can be made by opening it)."""
 
     def append(
         self,

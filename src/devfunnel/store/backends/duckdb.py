@@ -13,7 +13,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from duckdb_engine import Dialect as _EngineDialect
 
-from devfunnel.errors import DevfunnelError, StoreUnavailable
+from devfunnel.errors import ConfigError, DevfunnelError, StoreUnavailable
 from devfunnel.store.backends.base import arrow_columns, dedupe_within, qualified, quote
 
 if TYPE_CHECKING:
@@ -48,10 +48,8 @@ class DuckDBBackend:
     name = "duckdb"
     serial_appends = True
 
-    def create_engine(self, url: sa.URL) -> sa.Engine:
-        database = url.database or ":memory:"
-        if database != ":memory:":
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    def create_engine(self, url: sa.URL, *, create: bool = True) -> sa.Engine:
+        _check_file(url, create=create)
         engine = sa.create_engine(
             url.set(drivername="duckdb+devfunnel"),
             connect_args={"config": dict(_CONFIG)},
@@ -207,6 +205,49 @@ class DuckDBBackend:
             with engine.connect() as conn:
                 conn.exec_driver_sql(f"SET checkpoint_threshold = '{threshold}'")
                 conn.exec_driver_sql("CHECKPOINT")
+
+
+def _check_file(url: sa.URL, *, create: bool) -> None:
+    """Refuse what DuckDB would open without complaint but is not a database file of ours.
+
+    DuckDB keeps a database in memory when the URL names no file (``duckdb:///``, and then
+    each pooled connection has a database of its own), creates a missing file (so a
+    mistyped path in a read command left an empty file behind, and its folders), and opens
+    some other files, a CSV for one, as an empty database in memory.
+    """
+    if url.database in (None, "", ":memory:"):
+        raise ConfigError(
+            f"the database URL 'duckdb:///{url.database or ''}' names no DuckDB file, and a "
+            "database in memory is gone when the command ends; use "
+            "duckdb:///path/to/devfunnel.duckdb"
+        )
+    path = Path(url.database).expanduser()
+    where = f"duckdb:///{url.database}"
+    if path.is_dir():
+        raise StoreUnavailable(f"{path} is a folder, not a DuckDB database file", database=where)
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(_MAGIC_END)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot open the database file {path}: {exc.strerror}", database=where
+            ) from None
+        if header[_MAGIC_END - len(_MAGIC) :] != _MAGIC:
+            raise StoreUnavailable(f"{path} is not a DuckDB database file", database=where)
+    elif create:
+        path.resolve().parent.mkdir(parents=True, exist_ok=True)
+    else:
+        raise StoreUnavailable(
+            f"the database file {path} does not exist; `devfunnel init` creates it "
+            "(or check the path)",
+            database=where,
+        )
+
+
+#: A DuckDB file says what it is in its first bytes: an 8-byte checksum, then ``DUCK``.
+_MAGIC = b"DUCK"
+_MAGIC_END = 12
 
 
 def _indexed(table: sa.Table) -> set[str]:

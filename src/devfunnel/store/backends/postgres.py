@@ -31,7 +31,8 @@ class PostgresBackend:
     name = "postgresql"
     serial_appends = False
 
-    def create_engine(self, url: sa.URL) -> sa.Engine:
+    def create_engine(self, url: sa.URL, *, create: bool = True) -> sa.Engine:
+        # ``create`` changes nothing: connecting never creates a PostgreSQL database.
         return sa.create_engine(
             url,
             pool_pre_ping=True,
