@@ -144,12 +144,16 @@ def _load(
         if _starts_with_bom(readable):
             raise _ReaderGaveUp
         load.run(read_batches(parser, readable, chunk_rows), line_map=None)
+    except duckdb.InterruptException:
+        raise  # Ctrl+C is not a read error to retry from a clean copy
     except (duckdb.Error, _ReaderGaveUp):
         clean = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "clean.jsonl"
         limit = max(1024 * 1024, 4 * settings.ingest.max_event_bytes)
         line_map = _clean_copy(readable, clean, tally, skip=tally.first_pass_rows, max_line=limit)
         try:
             load.run(read_batches(parser, clean, chunk_rows), line_map=line_map)
+        except duckdb.InterruptException:
+            raise
         except duckdb.Error as exc:
             raise ValidationError(f"cannot read {printable(path.name)}: {exc}") from None
 
