@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.abc
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,13 +28,6 @@ from tests.cli.test_people import JANE, Terminal
 from tests.identity.test_privacy import seed_people
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def db(tmp_path: Path, duckdb_template: Path) -> str:
-    path = tmp_path / "cli.duckdb"
-    shutil.copy(duckdb_template, path)
-    return f"duckdb:///{path}"
 
 
 @pytest.fixture

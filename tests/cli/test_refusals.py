@@ -3,7 +3,6 @@ used to print a traceback, accept a value silently, or answer an empty table."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from devfunnel.store.schema.admin import alert_destinations, audit_log
 from devfunnel.store.schema.pipeline import opportunities
 from tests.cli.test_commands import invoke
 from tests.pipeline.world import build
-
-
-@pytest.fixture
-def db(tmp_path: Path, duckdb_template: Path) -> str:
-    path = tmp_path / "cli.duckdb"
-    shutil.copy(duckdb_template, path)
-    return f"duckdb:///{path}"
-
 
 # --- files -------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ only ``init`` and ``demo`` create a DuckDB file."""
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -33,13 +32,6 @@ from tests.cli.test_commands import invoke
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 #: How the names of Stripe's Unix times end (created, start_date, period_end, paid_at, ...).
 STRIPE_TIMES = ("created", "_date", "_start", "_end", "_at")
-
-
-@pytest.fixture
-def db(tmp_path: Path, duckdb_template: Path) -> str:
-    path = tmp_path / "cli.duckdb"
-    shutil.copy(duckdb_template, path)
-    return f"duckdb:///{path}"
 
 
 @pytest.fixture
