@@ -250,17 +250,22 @@ def account_id_for(conn: sa.Connection, id_or_domain: str) -> uuid.UUID:
     """The live account with this id (following merges), or this domain, host or URL
     (through ``account_keys``); ``NotFound`` when there is none."""
     ref = normalise_account_ref(id_or_domain)
-    if isinstance(ref, uuid.UUID):
-        account_id = surviving(conn, accounts, ref)
-    else:
-        k = account_keys.c
-        owner = conn.execute(
-            sa.select(k.account_id).where(k.kind == "domain", k.value == ref)
-        ).scalar_one_or_none()
-        account_id = surviving(conn, accounts, owner) if owner is not None else None
+    account_id = live_account_for(conn, ref)
     if account_id is None:
         raise NotFound(f"no account with the {_what(ref)} {ref}", account=str(ref))
     return account_id
+
+
+def live_account_for(conn: sa.Connection, ref: uuid.UUID | str) -> uuid.UUID | None:
+    """The live account a normalised reference (:func:`normalise_account_ref`) names,
+    following merges; ``None`` when there is none."""
+    if isinstance(ref, uuid.UUID):
+        return surviving(conn, accounts, ref)
+    k = account_keys.c
+    owner = conn.execute(
+        sa.select(k.account_id).where(k.kind == "domain", k.value == ref)
+    ).scalar_one_or_none()
+    return surviving(conn, accounts, owner) if owner is not None else None
 
 
 def _what(ref: uuid.UUID | str) -> str:

@@ -14,24 +14,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from devfunnel.errors import NotFound
-from devfunnel.identity.lookup import normalise_account_ref, surviving
+from devfunnel.identity.lookup import live_account_for, normalise_account_ref
 from devfunnel.money import Money
 from devfunnel.pipeline.common import jsonable, load_json
-from devfunnel.store.schema.identity import account_keys, accounts, people
+from devfunnel.store.schema.identity import accounts, people
 from devfunnel.store.schema.scores import account_scores, person_scores
 
 
 def find_account(conn: sa.Connection, ref: str) -> uuid.UUID:
     """The live account an id or domain names (following merges), or ``NotFound``."""
-    parsed = normalise_account_ref(ref)
-    if isinstance(parsed, uuid.UUID):
-        found = surviving(conn, accounts, parsed)
-    else:
-        k = account_keys.c
-        owner = conn.execute(
-            sa.select(k.account_id).where(k.kind == "domain", k.value == parsed)
-        ).scalar_one_or_none()
-        found = surviving(conn, accounts, owner) if owner is not None else None
+    found = live_account_for(conn, normalise_account_ref(ref))
     if found is None:
         raise NotFound(f"account: no account {ref!r}; give an account id or domain", account=ref)
     return found
